@@ -1,0 +1,316 @@
+/**
+ * The conversation shell around the flows, as a pure function of (stored state, inbound
+ * message): greeting and topic menu, routing of a first free-text message, commands
+ * (restart, help, talk to a person), stale buttons, flow changes, and each flow step through
+ * its compiled XState machine. No I/O here: the engine loads, commits and fills in tickets.
+ */
+import { initialTransition, transition } from 'xstate';
+import { z } from 'zod';
+import type { Catalogue, LoadedFlow } from '../flows/catalogue';
+import { CLOSED, FIXED, RESOLVED, choicesAt, stateName, type FlowContext } from '../flows/compile';
+import { isGreeting, parseCommand } from './commands';
+import type { Command, Inbound, Reply, ReplyOption } from './messages';
+import type { ConversationState, TrailItem, UserInput } from './ports';
+import type { Router } from './router';
+
+export const MENU = 'menu';
+export const TOPIC_MENU_PREFIX = 'menu.';
+export const PERSON = 'person';
+export const BACK = 'back';
+
+export interface TurnDeps {
+  readonly catalogue: Catalogue;
+  readonly router: Router;
+}
+
+/** A ticket the turn asks for; the engine creates it (once per episode) and fills in its id. */
+export interface EscalationRequest {
+  readonly reason: string;
+  readonly flowId?: string;
+  readonly nodeId?: string;
+  readonly trail: readonly TrailItem[];
+}
+
+export interface TurnPlan {
+  readonly state: ConversationState;
+  /** Escalation replies carry an empty ticketId and text until the engine fills them in. */
+  readonly replies: readonly Reply[];
+  readonly escalation?: EscalationRequest;
+  /** The inbound message as the transcript records it. */
+  readonly input: UserInput;
+}
+
+export const HELP_TEXT =
+  'Tell me what is wrong in your own words, or pick a topic. I ask a few questions and suggest fixes. ' +
+  'At any time you can type "restart" to start over, "help" to see this, or "talk to someone" to open a ticket for the support team.';
+
+/** The stored state as this code writes it; anything else (a corrupt row, an old format) is rejected. */
+const StoredStateSchema = z.object({
+  episode: z.number().int().nonnegative(),
+  flow: z
+    .object({
+      id: z.string(),
+      hash: z.string(),
+      value: z.string(),
+      context: z.object({ trail: z.array(z.object({ nodeId: z.string(), optionId: z.string() })) }),
+    })
+    .optional(),
+});
+
+/** Plans one turn. Throws if the stored state is unreadable; the engine then restarts the conversation. */
+export function planTurn(previous: ConversationState | undefined, inbound: Inbound, deps: TurnDeps): TurnPlan {
+  const state = previous === undefined ? { episode: 0 } : StoredStateSchema.parse(previous);
+  const turn = new Turn(state, deps);
+  turn.handle(inbound);
+  return turn.result();
+}
+
+type Running = { readonly loaded: LoadedFlow; readonly value: string; readonly context: FlowContext };
+
+class Turn {
+  private readonly replies: Reply[] = [];
+  private escalation?: EscalationRequest;
+  private input: UserInput | undefined;
+
+  constructor(
+    private state: ConversationState,
+    private readonly deps: TurnDeps,
+  ) {}
+
+  result(): TurnPlan {
+    return { state: this.state, replies: this.replies, escalation: this.escalation, input: this.input! };
+  }
+
+  handle(inbound: Inbound): void {
+    this.input =
+      inbound.kind === 'text'
+        ? { kind: 'text', text: inbound.text }
+        : inbound.kind === 'choice'
+          ? { kind: 'choice', nodeId: inbound.nodeId, optionId: inbound.optionId }
+          : { kind: 'command', command: inbound.command };
+
+    const changed = this.dropChangedFlow();
+    const command = inbound.kind === 'command' ? inbound.command : inbound.kind === 'text' ? parseCommand(inbound.text) : undefined;
+    if (command) return this.command(command);
+    if (changed) {
+      // The stored step belongs to an older version of the flow: start the current one again.
+      return changed.loaded ? this.startFlow(changed.loaded) : this.menu();
+    }
+    const running = this.running();
+    if (running) return this.inFlow(running, inbound);
+    return this.idle(inbound);
+  }
+
+  /** A conversation whose flow changed (or vanished) since its last turn restarts with a short explanation. */
+  private dropChangedFlow(): { loaded?: LoadedFlow } | undefined {
+    const flow = this.state.flow;
+    if (!flow) return undefined;
+    const loaded = this.deps.catalogue.flows.get(flow.id);
+    const valid = loaded && loaded.hash === flow.hash && (loaded.nodes.has(flow.value) || flow.value === RESOLVED);
+    if (valid) return undefined;
+    this.state = { episode: this.state.episode };
+    this.say({
+      kind: 'text',
+      text: loaded
+        ? `The "${loaded.definition.title}" guide was updated since we last spoke, so we will start it again from the beginning.`
+        : 'The guide we were using is no longer available, so let us start again.',
+    });
+    return { loaded };
+  }
+
+  private running(): Running | undefined {
+    const flow = this.state.flow;
+    const loaded = flow && this.deps.catalogue.flows.get(flow.id);
+    return flow && loaded ? { loaded, value: flow.value, context: flow.context } : undefined;
+  }
+
+  private command(command: Command): void {
+    switch (command) {
+      case 'restart':
+        this.state = { episode: this.state.episode + 1 };
+        this.say({ kind: 'text', text: 'Okay, let us start over.' });
+        return this.menu();
+      case 'help': {
+        this.say({ kind: 'text', text: HELP_TEXT });
+        const running = this.running();
+        if (running && running.value !== RESOLVED) return this.ask(running);
+        return this.menu();
+      }
+      case 'human': {
+        const running = this.running();
+        const where = running && running.value !== RESOLVED ? ` while at step "${running.value}"` : '';
+        return this.escalate({
+          reason: `The user asked to talk to a person${where}.`,
+          flowId: running?.loaded.definition.id,
+          nodeId: running?.value,
+          trail: running ? trailOf(running.loaded, running.context) : [],
+        });
+      }
+    }
+  }
+
+  private inFlow(running: Running, inbound: Inbound): void {
+    const { loaded, value } = running;
+    if (value === RESOLVED && !(inbound.kind === 'choice' && inbound.nodeId === RESOLVED)) {
+      // The problem is solved and feedback is optional: anything else starts afresh.
+      this.state = { episode: this.state.episode };
+      return this.idle(inbound);
+    }
+    const choices = choicesAt(loaded.definition, value);
+    let optionId: string | undefined;
+    if (inbound.kind === 'choice') {
+      if (inbound.nodeId !== value) {
+        this.say({ kind: 'text', text: 'That button belongs to an earlier question. Here is where we are:' });
+        return this.ask(running);
+      }
+      optionId = inbound.optionId;
+    } else if (inbound.kind === 'text') {
+      const typed = inbound.text.trim().toLowerCase();
+      optionId = choices.find((c) => c.label.toLowerCase() === typed)?.id;
+      if (!optionId) {
+        this.say({ kind: 'text', text: 'Please pick one of the options below, or type "help", "restart" or "talk to someone".' });
+        return this.ask(running);
+      }
+    }
+    const chosen = choices.find((c) => c.id === optionId);
+    if (!chosen) {
+      this.say({ kind: 'text', text: 'That is not one of the options for this question.' });
+      return this.ask(running);
+    }
+    this.input = { kind: 'choice', nodeId: value, optionId: chosen.id, label: chosen.label };
+
+    const snapshot = loaded.machine.resolveState({ value, context: running.context });
+    const [next] = transition(loaded.machine, snapshot, { type: 'ANSWER', nodeId: value, optionId: chosen.id });
+    this.enter(loaded, stateName(next.value), next.context);
+  }
+
+  private idle(inbound: Inbound): void {
+    if (inbound.kind === 'choice') return this.menuChoice(inbound.nodeId, inbound.optionId);
+    if (inbound.kind !== 'text') return this.menu();
+    if (inbound.text.trim() === '' || isGreeting(inbound.text)) {
+      this.say({ kind: 'text', text: "Hi! I'm the IT helpdesk bot. Tell me what is wrong in your own words, or pick a topic below." });
+      return this.menu();
+    }
+    const flowId = this.deps.router.route(inbound.text);
+    const loaded = flowId ? this.deps.catalogue.flows.get(flowId) : undefined;
+    if (loaded) return this.startFlow(loaded, `It sounds like: ${loaded.definition.title}. Let's work through it.`);
+    this.say({
+      kind: 'text',
+      text: 'I could not tell which problem that is. Pick the closest topic below, or choose "Talk to a person" and I will open a ticket for the support team.',
+    });
+    return this.menu();
+  }
+
+  private menuChoice(nodeId: string, optionId: string): void {
+    const { catalogue } = this.deps;
+    if (nodeId === MENU) {
+      if (optionId === PERSON) return this.command('human');
+      const flows = catalogue.flowsInTopic(optionId);
+      const [only] = flows;
+      if (flows.length === 1 && only) return this.startFlow(only);
+      if (flows.length > 1) return this.topicMenu(optionId);
+    } else if (nodeId.startsWith(TOPIC_MENU_PREFIX)) {
+      if (optionId === BACK) return this.menu();
+      const loaded = catalogue.flows.get(optionId);
+      if (loaded && loaded.definition.topic === nodeId.slice(TOPIC_MENU_PREFIX.length)) return this.startFlow(loaded);
+    } else {
+      this.say({ kind: 'text', text: 'That button belongs to a conversation that has already finished.' });
+    }
+    return this.menu();
+  }
+
+  private menu(): void {
+    const options: ReplyOption[] = this.deps.catalogue.topics.map((t) => ({ id: t.id, label: t.label }));
+    options.push({ id: PERSON, label: 'Talk to a person' });
+    this.say({ kind: 'question', nodeId: MENU, text: 'What do you need help with?', options });
+  }
+
+  private topicMenu(topicId: string): void {
+    const options: ReplyOption[] = this.deps.catalogue.flowsInTopic(topicId).map((f) => ({ id: f.definition.id, label: f.definition.title }));
+    options.push({ id: BACK, label: 'Something else' });
+    this.say({ kind: 'question', nodeId: `${TOPIC_MENU_PREFIX}${topicId}`, text: 'Which of these fits best?', options });
+  }
+
+  private startFlow(loaded: LoadedFlow, intro?: string): void {
+    const [snapshot] = initialTransition(loaded.machine);
+    this.state = { episode: this.state.episode + 1 };
+    if (intro) this.say({ kind: 'text', text: intro, flowId: loaded.definition.id });
+    this.enter(loaded, stateName(snapshot.value), snapshot.context);
+  }
+
+  /** Moves the flow to a state and says what that state says. */
+  private enter(loaded: LoadedFlow, value: string, context: FlowContext): void {
+    const flowId = loaded.definition.id;
+    this.state = { episode: this.state.episode, flow: { id: flowId, hash: loaded.hash, value, context } };
+    if (value === CLOSED) {
+      this.state = { episode: this.state.episode };
+      this.say({ kind: 'text', text: 'Thanks for the feedback! If anything else breaks, just tell me what is wrong.', flowId, nodeId: value });
+      return;
+    }
+    if (value === RESOLVED) {
+      this.say({ kind: 'text', text: 'Great, I am glad that fixed it. I have noted it as resolved.', flowId, nodeId: value });
+      return this.ask({ loaded, value, context });
+    }
+    const node = loaded.nodes.get(value)!;
+    if (node.type === 'escalation') {
+      this.state = { episode: this.state.episode };
+      return this.escalate({ reason: node.reason, flowId, nodeId: node.id, trail: trailOf(loaded, context) });
+    }
+    if (node.type === 'remediation') {
+      this.say({
+        kind: 'remediation',
+        text: node.why ? `${node.title}\n${node.why}` : node.title,
+        flowId,
+        nodeId: node.id,
+        steps: node.steps,
+        audience: node.who,
+      });
+    }
+    this.ask({ loaded, value, context });
+  }
+
+  /** (Re-)asks the open question of a running flow. */
+  private ask({ loaded, value }: Running): void {
+    const flowId = loaded.definition.id;
+    const options = choicesAt(loaded.definition, value).map(toOption);
+    if (value === RESOLVED) {
+      this.say({ kind: 'question', flowId, nodeId: value, text: 'Was this helpful?', options });
+      return;
+    }
+    const node = loaded.nodes.get(value)!;
+    if (node.type === 'question') {
+      this.say({ kind: 'question', flowId, nodeId: node.id, text: node.help ? `${node.text}\n${node.help}` : node.text, options });
+    } else if (node.type === 'remediation') {
+      const text = node.who === 'admin' ? `Did "${node.title}" fix it? These steps need an IT admin.` : `Did "${node.title}" fix it?`;
+      this.say({ kind: 'question', flowId, nodeId: node.id, text, options });
+    }
+  }
+
+  private escalate(request: EscalationRequest): void {
+    this.escalation = request;
+    this.state = { episode: this.state.episode };
+    this.say({ kind: 'escalation', text: '', ticketId: '', flowId: request.flowId, nodeId: request.nodeId });
+  }
+
+  private say(reply: Reply): void {
+    this.replies.push(reply);
+  }
+}
+
+const toOption = (c: { id: string; label: string }): ReplyOption => ({ id: c.id, label: c.label });
+
+/** The question-and-answer trail of a flow, as support staff read it. */
+export function trailOf(loaded: LoadedFlow, context: FlowContext): TrailItem[] {
+  const items: TrailItem[] = [];
+  for (const step of context.trail) {
+    const node = loaded.nodes.get(step.nodeId);
+    if (!node) continue;
+    if (node.type === 'question') {
+      const answer = node.options.find((o) => o.id === step.optionId)?.label ?? step.optionId;
+      items.push({ kind: 'question', nodeId: node.id, question: node.text, answer });
+    } else if (node.type === 'remediation') {
+      items.push({ kind: 'remediation', nodeId: node.id, title: node.title, audience: node.who, outcome: step.optionId === FIXED ? 'fixed' : 'not fixed' });
+    }
+  }
+  return items;
+}

@@ -1,0 +1,154 @@
+/**
+ * The triage engine: one turn per inbound message. Each turn restores the conversation from
+ * storage, plans the reply (pure), creates a ticket when the turn escalates, and commits state,
+ * transcript and ticket atomically. Turns of one conversation are serialized in-process, and a
+ * version check makes concurrent turns on other instances retry instead of losing an update.
+ */
+import type { Catalogue } from '../flows/catalogue';
+import { planTurn, type EscalationRequest, type TurnPlan } from './conversation';
+import { BotError } from './errors';
+import { conversationKey, type Inbound, type Reply } from './messages';
+import type { ConversationState, Logger, NewTicket, Storage, Ticket, TranscriptEntry } from './ports';
+import type { Router } from './router';
+
+export interface EngineDeps {
+  readonly catalogue: Catalogue;
+  readonly storage: Storage;
+  readonly router: Router;
+  readonly logger: Logger;
+  readonly now?: () => Date;
+  /** How often a turn is retried when another turn committed first. */
+  readonly maxAttempts?: number;
+}
+
+export const formatTicketId = (n: number) => `HD-${n}`;
+
+export class TriageEngine {
+  private readonly tails = new Map<string, Promise<unknown>>();
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly now: () => Date;
+  private readonly maxAttempts: number;
+
+  constructor(private readonly deps: EngineDeps) {
+    this.now = deps.now ?? (() => new Date());
+    this.maxAttempts = deps.maxAttempts ?? 8;
+  }
+
+  /** Handles one inbound message and returns the replies. Throws only BotError (storage down, persistent contention). */
+  handle(inbound: Inbound): Promise<Reply[]> {
+    const key = conversationKey(inbound.ref);
+    const previous = this.tails.get(key) ?? Promise.resolve();
+    const turn = previous.then(
+      () => this.turn(key, inbound),
+      () => this.turn(key, inbound),
+    );
+    const tail = turn.catch(() => undefined);
+    this.tails.set(key, tail);
+    this.inFlight.add(tail);
+    void tail.finally(() => {
+      this.inFlight.delete(tail);
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    });
+    return turn;
+  }
+
+  /** Resolves once every turn that has started is finished (for graceful shutdown). */
+  async drain(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+  }
+
+  get busy(): number {
+    return this.inFlight.size;
+  }
+
+  private async turn(key: string, inbound: Inbound): Promise<Reply[]> {
+    const { storage, logger } = this.deps;
+    for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
+      const stored = await this.store(() => storage.loadConversation(key));
+      const plan = this.plan(stored?.state, inbound);
+      const ticket = plan.escalation ? await this.ticketFor(key, plan.state.episode, inbound, plan.escalation) : undefined;
+      const replies = ticket ? fillEscalation(plan.replies, ticket.ticket, ticket.existing) : [...plan.replies];
+      const at = this.now().toISOString();
+      const episode = plan.state.episode;
+      const transcript: TranscriptEntry[] = [
+        { at, episode, actor: 'user', input: plan.input },
+        ...replies.map((reply): TranscriptEntry => ({ at, episode, actor: 'bot', reply })),
+      ];
+      const result = await this.store(() =>
+        storage.commitTurn({
+          key,
+          expectedVersion: stored?.version ?? 0,
+          state: plan.state,
+          transcript,
+          ticket: ticket && !ticket.existing ? ticket.ticket : undefined,
+        }),
+      );
+      if (result.ok) {
+        if (ticket && !ticket.existing) logger.info({ ticketId: ticket.ticket.id, flowId: ticket.ticket.flowId }, 'ticket created');
+        return replies;
+      }
+      logger.debug({ attempt }, 'conversation changed by a concurrent turn; retrying');
+    }
+    throw new BotError('CONCURRENT_UPDATE', `conversation ${key} kept changing during ${this.maxAttempts} attempts`);
+  }
+
+  /**
+   * Plans the turn. A stored state the current code cannot read (a corrupt row, an older
+   * format) must not wedge the conversation: it restarts with an apology instead.
+   */
+  private plan(state: ConversationState | undefined, inbound: Inbound): TurnPlan {
+    try {
+      return planTurn(state, inbound, this.deps);
+    } catch (err) {
+      this.deps.logger.error({ err, code: 'INTERNAL' }, 'could not continue a stored conversation; restarting it');
+      const episode = typeof state?.episode === 'number' ? state.episode + 1 : 1;
+      const plan = planTurn({ episode }, inbound, this.deps);
+      const sorry: Reply = { kind: 'text', text: 'Sorry, I lost track of our conversation, so let us start again.' };
+      return { ...plan, replies: [sorry, ...plan.replies] };
+    }
+  }
+
+  private async ticketFor(
+    key: string,
+    episode: number,
+    inbound: Inbound,
+    request: EscalationRequest,
+  ): Promise<{ ticket: NewTicket | Ticket; existing: boolean }> {
+    const { storage } = this.deps;
+    const dedupeKey = `${key}#${episode}`;
+    const found = await this.store(() => storage.findTicketByDedupeKey(dedupeKey));
+    if (found) return { ticket: found, existing: true };
+    const number = await this.store(() => storage.nextTicketNumber());
+    const { ref } = inbound;
+    return {
+      existing: false,
+      ticket: {
+        id: formatTicketId(number),
+        number,
+        dedupeKey,
+        conversationKey: key,
+        requester: { channel: ref.channel, userId: ref.user.id, ...(ref.user.name ? { name: ref.user.name } : {}) },
+        ref,
+        ...(request.flowId ? { flowId: request.flowId } : {}),
+        reason: request.reason,
+        trail: request.trail,
+        createdAt: this.now().toISOString(),
+      },
+    };
+  }
+
+  private async store<T>(op: () => Promise<T>): Promise<T> {
+    try {
+      return await op();
+    } catch (err) {
+      throw err instanceof BotError ? err : new BotError('STORAGE_UNAVAILABLE', `storage failed: ${(err as Error).message}`, { cause: err });
+    }
+  }
+}
+
+function fillEscalation(replies: readonly Reply[], ticket: NewTicket, existing: boolean): Reply[] {
+  const text = existing
+    ? `Your ticket ${ticket.id} is already open with the support team. They will reply here.`
+    : `I have opened ticket ${ticket.id} for the support team with everything we covered, so you will not have to repeat it. Someone will reply here.`;
+  return replies.map((r) => (r.kind === 'escalation' ? { ...r, text, ticketId: ticket.id } : r));
+}
