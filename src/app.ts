@@ -1,0 +1,57 @@
+/**
+ * Composition root: loads configuration and flows, opens storage, builds the engine and the
+ * HTTP server with its channel adapters. `src/index.ts` runs it as a process.
+ */
+import { registerWebChat } from './adapters/web/chat-api';
+import { createStorage } from './adapters/storage';
+import { TriageEngine } from './bot/engine';
+import type { Logger, Storage } from './bot/ports';
+import { createRouter } from './bot/router';
+import type { Config } from './config';
+import { loadCatalogue, type Catalogue } from './flows/catalogue';
+import { createHttpServer, type HttpServer } from './server';
+
+export interface App {
+  readonly engine: TriageEngine;
+  readonly storage: Storage;
+  readonly http: HttpServer;
+  /** Graceful stop: refuse new requests, finish turns in flight, close storage. */
+  stop(): Promise<void>;
+}
+
+export interface AppOptions {
+  /** Defaults to the catalogue in src/flows/catalogue. */
+  readonly catalogue?: Catalogue;
+  /** Defaults to the store named by DATABASE_URL. */
+  readonly storage?: Storage;
+}
+
+export async function createApp(config: Config, logger: Logger, options: AppOptions = {}): Promise<App> {
+  const catalogue = options.catalogue ?? loadCatalogue();
+  const storage = options.storage ?? createStorage(config.databaseUrl);
+  try {
+    await storage.migrate();
+  } catch (err) {
+    await storage.close().catch(() => undefined);
+    throw err;
+  }
+  const engine = new TriageEngine({ catalogue, storage, router: createRouter(catalogue), logger });
+  const http = createHttpServer({ logger, storage, flowCount: catalogue.flows.size });
+  if (config.webChatEnabled) registerWebChat(http.server, { engine, logger });
+  logger.info({ flows: catalogue.flows.size, storage: storage.backend, webChat: config.webChatEnabled }, 'bot ready');
+
+  let stopped: Promise<void> | undefined;
+  return {
+    engine,
+    storage,
+    http,
+    stop: () =>
+      (stopped ??= (async () => {
+        http.markStopping();
+        const closing = http.stopAccepting();
+        await engine.drain();
+        await closing;
+        await storage.close();
+      })()),
+  };
+}
