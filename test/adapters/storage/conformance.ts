@@ -1,0 +1,163 @@
+/**
+ * The storage conformance suite: every backend must pass it unchanged. `open()` returns a
+ * fresh, migrated store; `openSecond()` another connection to the same database (a second
+ * bot instance).
+ */
+import { conversationKey } from '../../../src/bot/messages';
+import type { NewTicket, Storage, TranscriptEntry } from '../../../src/bot/ports';
+import { Chat, engineFor, fixtureCatalogue, webRef } from '../../helpers/fixtures';
+
+export interface StorageHarness {
+  open(): Promise<Storage>;
+  openSecond(): Promise<Storage>;
+  cleanup(): Promise<void>;
+}
+
+const at = '2026-11-22T10:00:00.000Z';
+const entry = (episode: number, text: string): TranscriptEntry => ({ at, episode, actor: 'user', input: { kind: 'text', text } });
+
+const ticket = (number: number, dedupeKey: string, userId = 'u-1'): NewTicket => ({
+  id: `HD-${number}`,
+  number,
+  dedupeKey,
+  conversationKey: 'web/c1/',
+  requester: { channel: 'web', userId, name: 'Pat' },
+  ref: { channel: 'web', conversationId: 'c1', user: { id: userId, name: 'Pat' } },
+  flowId: 'wifi-down',
+  reason: 'still broken',
+  trail: [{ kind: 'question', nodeId: 'wf-where', question: 'Where are you?', answer: 'At home' }],
+  createdAt: at,
+});
+
+export function storageConformance(name: string, makeHarness: () => Promise<StorageHarness>): void {
+  describe(`storage conformance: ${name}`, () => {
+    let harness: StorageHarness;
+    let store: Storage;
+
+    beforeEach(async () => {
+      harness = await makeHarness();
+      store = await harness.open();
+    });
+    afterEach(async () => {
+      await harness.cleanup();
+    });
+
+    it('migrates idempotently, also from a second instance', async () => {
+      await store.migrate();
+      const second = await harness.openSecond();
+      await second.migrate();
+      await expect(second.ping()).resolves.toBeUndefined();
+    });
+
+    it('stores a conversation with a version that advances on each commit', async () => {
+      expect(await store.loadConversation('k1')).toBeUndefined();
+      expect(await store.commitTurn({ key: 'k1', expectedVersion: 0, state: { episode: 1 }, transcript: [entry(1, 'a')] })).toEqual({ ok: true, version: 1 });
+      const state = { episode: 1, flow: { id: 'f', hash: 'h', value: 'q1', context: { trail: [{ nodeId: 'q0', optionId: 'x' }] } } };
+      expect(await store.commitTurn({ key: 'k1', expectedVersion: 1, state, transcript: [entry(1, 'b')] })).toEqual({ ok: true, version: 2 });
+      expect(await store.loadConversation('k1')).toEqual({ version: 2, state });
+      expect(await store.readTranscript('k1')).toEqual([entry(1, 'a'), entry(1, 'b')]);
+    });
+
+    it('refuses a commit based on a stale version and writes nothing of it', async () => {
+      await store.commitTurn({ key: 'k1', expectedVersion: 0, state: { episode: 1 }, transcript: [] });
+      expect(await store.commitTurn({ key: 'k1', expectedVersion: 0, state: { episode: 9 }, transcript: [entry(9, 'lost')] })).toEqual({ ok: false });
+      await store.commitTurn({ key: 'k1', expectedVersion: 1, state: { episode: 2 }, transcript: [] });
+      expect(await store.commitTurn({ key: 'k1', expectedVersion: 1, state: { episode: 9 }, transcript: [entry(9, 'lost')], ticket: ticket(1001, 'd1') })).toEqual({ ok: false });
+      expect(await store.loadConversation('k1')).toEqual({ version: 2, state: { episode: 2 } });
+      expect(await store.readTranscript('k1')).toEqual([]);
+      expect(await store.getTicket('HD-1001')).toBeUndefined();
+    });
+
+    it('creates a ticket with its commit, once per dedupe key', async () => {
+      const number = await store.nextTicketNumber();
+      expect(number).toBeGreaterThanOrEqual(1001);
+      expect(await store.nextTicketNumber()).toBe(number + 1);
+      const t = ticket(number, 'conv#1');
+      expect((await store.commitTurn({ key: 'k1', expectedVersion: 0, state: { episode: 1 }, transcript: [], ticket: t })).ok).toBe(true);
+      expect(await store.getTicket(t.id)).toEqual({ ...t, status: 'open' });
+      expect(await store.findTicketByDedupeKey('conv#1')).toEqual({ ...t, status: 'open' });
+      // A second ticket for the same dedupe key is refused with the whole commit.
+      const dup = ticket(number + 1, 'conv#1');
+      expect(await store.commitTurn({ key: 'k1', expectedVersion: 1, state: { episode: 1 }, transcript: [], ticket: dup })).toEqual({ ok: false });
+      expect(await store.listTickets()).toHaveLength(1);
+    });
+
+    it('lists tickets by requester and by conversation', async () => {
+      await store.commitTurn({ key: 'a', expectedVersion: 0, state: { episode: 1 }, transcript: [], ticket: ticket(1001, 'a#1', 'u-1') });
+      await store.commitTurn({ key: 'b', expectedVersion: 0, state: { episode: 1 }, transcript: [], ticket: { ...ticket(1002, 'b#1', 'u-2'), conversationKey: 'web/c2/' } });
+      expect((await store.listTickets({ requesterId: 'u-2' })).map((t) => t.id)).toEqual(['HD-1002']);
+      expect((await store.listTickets({ conversationKey: 'web/c1/' })).map((t) => t.id)).toEqual(['HD-1001']);
+      expect((await store.listTickets()).map((t) => t.id)).toEqual(['HD-1001', 'HD-1002']);
+    });
+
+    it('hands out ticket numbers that never repeat across instances', async () => {
+      const second = await harness.openSecond();
+      const numbers = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? store : second).nextTicketNumber()));
+      expect(new Set(numbers).size).toBe(20);
+    });
+
+    it('claims a channel event once, for every instance, until it expires', async () => {
+      const second = await harness.openSecond();
+      expect(await store.claimEvent('slack', 'Ev1', 60_000)).toBe(true);
+      expect(await store.claimEvent('slack', 'Ev1', 60_000)).toBe(false);
+      expect(await second.claimEvent('slack', 'Ev1', 60_000)).toBe(false);
+      expect(await second.claimEvent('teams', 'Ev1', 60_000)).toBe(true);
+      expect(await store.claimEvent('slack', 'Ev2', 1)).toBe(true);
+      await new Promise((r) => setTimeout(r, 20));
+      expect(await second.claimEvent('slack', 'Ev2', 60_000)).toBe(true);
+    });
+
+    it('loses no update when two instances handle one conversation at the same time', async () => {
+      const catalogue = fixtureCatalogue();
+      const second = await harness.openSecond();
+      const ref = webRef('race');
+      const one = engineFor(catalogue, store);
+      const two = engineFor(catalogue, second);
+      await new Chat(one, ref).say('wifi broken');
+      // Both instances receive "restart" for the same conversation at once, many times over. Each
+      // restart bumps the episode, so a lost update shows up as a missing increment.
+      const rounds = 10;
+      for (let i = 0; i < rounds; i++) {
+        await Promise.all([one.handle({ kind: 'text', ref, text: 'restart' }), two.handle({ kind: 'text', ref, text: 'start over' })]);
+      }
+      const key = conversationKey(ref);
+      const stored = await store.loadConversation(key);
+      expect(stored?.state.episode).toBe(1 + 2 * rounds);
+      expect(stored?.version).toBe(1 + 2 * rounds);
+      const commands = (await store.readTranscript(key)).filter((e) => e.actor === 'user');
+      expect(commands).toHaveLength(1 + 2 * rounds);
+    });
+
+    it('keeps every read-modify-write of two instances (optimistic concurrency)', async () => {
+      const second = await harness.openSecond();
+      const increment = async (s: Storage) => {
+        for (;;) {
+          const current = await s.loadConversation('counter');
+          const result = await s.commitTurn({
+            key: 'counter',
+            expectedVersion: current?.version ?? 0,
+            state: { episode: (current?.state.episode ?? 0) + 1 },
+            transcript: [],
+          });
+          if (result.ok) return;
+        }
+      };
+      await Promise.all(Array.from({ length: 30 }, (_, i) => increment(i % 2 ? store : second)));
+      expect((await store.loadConversation('counter'))?.state.episode).toBe(30);
+    });
+
+    it('creates one ticket when two instances escalate one conversation at the same time', async () => {
+      const catalogue = fixtureCatalogue();
+      const second = await harness.openSecond();
+      const ref = webRef('double-click');
+      await new Chat(engineFor(catalogue, store), ref).say('wifi broken');
+      const [a, b] = await Promise.all([
+        engineFor(catalogue, store).handle({ kind: 'text', ref, text: 'talk to someone' }),
+        engineFor(catalogue, second).handle({ kind: 'text', ref, text: 'talk to someone' }),
+      ]);
+      const ids = [a, b].map((replies) => replies.find((r) => r.kind === 'escalation')).map((r) => r && r.kind === 'escalation' && r.ticketId);
+      expect(ids[0]).toBe(ids[1]);
+      expect(await store.listTickets({ conversationKey: conversationKey(ref) })).toHaveLength(1);
+    });
+  });
+}

@@ -1,0 +1,26 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { SqliteStorage } from '../../../src/adapters/storage/sqlite';
+import type { Storage } from '../../../src/bot/ports';
+import { storageConformance } from './conformance';
+
+storageConformance('sqlite (file, WAL)', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'helpdesk-sqlite-'));
+  const file = path.join(dir, 'nested', 'helpdesk.db');
+  const opened: Storage[] = [];
+  const open = async () => {
+    const s = new SqliteStorage(file);
+    opened.push(s);
+    await s.migrate();
+    return s;
+  };
+  return {
+    open,
+    openSecond: open,
+    cleanup: async () => {
+      await Promise.all(opened.map((s) => s.close()));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+});
