@@ -12,6 +12,7 @@ const POLITE = /^(please |pls |can i |could i |i want to |i would like to |i'd l
 
 const RESTART = new Set(['restart', 'start over', 'start again', 'reset', 'begin again', 'new problem', 'cancel']);
 const HELP = new Set(['help', 'help me', 'what can you do', 'commands', 'menu', 'options']);
+const TICKETS = /^(show |list |see |check )?(my )?(open )?(tickets?|cases?|requests?)( status)?$|^(what is the )?status of my (tickets?|cases?|requests?)$/;
 const HUMAN_WORDS = new Set(['human', 'agent', 'escalate', 'person', 'operator', 'support', 'technician', 'someone', 'a human', 'a person', 'an agent', 'real person', 'a real person', 'helpdesk', 'service desk']);
 const HUMAN_PHRASE = /\b(talk|speak|chat) (to|with) (someone|somebody|a (real )?(person|human)|an? (agent|technician|engineer)|support|the helpdesk|the service desk|it)\b|\bescalate (this|it|to)\b|\b(get|need) (a|an|some) (real )?(human|person|agent|technician)\b/;
 
@@ -22,6 +23,7 @@ export function parseCommand(text: string): Command | undefined {
   if (RESTART.has(t)) return 'restart';
   if (HELP.has(t) || t === '?') return 'help';
   const core = t.replace(POLITE, '');
+  if (TICKETS.test(core) && /\b(my|tickets|cases|requests)\b/.test(core)) return 'tickets';
   if (HUMAN_WORDS.has(core) || HUMAN_WORDS.has(t) || HUMAN_PHRASE.test(t)) return 'human';
   return undefined;
 }

@@ -38,11 +38,13 @@ export interface TurnPlan {
   readonly escalation?: EscalationRequest;
   /** The inbound message as the transcript records it. */
   readonly input: UserInput;
+  /** The user asked for their tickets; the engine puts the list in front of the replies. */
+  readonly listTickets?: true;
 }
 
 export const HELP_TEXT =
   'Tell me what is wrong in your own words, or pick a topic. I ask a few questions and suggest fixes. ' +
-  'At any time you can type "restart" to start over, "help" to see this, or "talk to someone" to open a ticket for the support team.';
+  'At any time you can type "restart" to start over, "help" to see this, "my tickets" to see your tickets, or "talk to someone" to open a ticket for the support team.';
 
 /** The stored state as this code writes it; anything else (a corrupt row, an old format) is rejected. */
 const StoredStateSchema = z.object({
@@ -71,6 +73,7 @@ class Turn {
   private readonly replies: Reply[] = [];
   private escalation?: EscalationRequest;
   private input: UserInput | undefined;
+  private listTickets = false;
 
   constructor(
     private state: ConversationState,
@@ -78,7 +81,7 @@ class Turn {
   ) {}
 
   result(): TurnPlan {
-    return { state: this.state, replies: this.replies, escalation: this.escalation, input: this.input! };
+    return { state: this.state, replies: this.replies, escalation: this.escalation, input: this.input!, ...(this.listTickets ? { listTickets: true } : {}) };
   }
 
   handle(inbound: Inbound): void {
@@ -135,6 +138,12 @@ class Turn {
         const running = this.running();
         if (running && running.value !== RESOLVED) return this.ask(running);
         return this.menu();
+      }
+      case 'tickets': {
+        this.listTickets = true;
+        const running = this.running();
+        if (running && running.value !== RESOLVED) return this.ask(running);
+        return;
       }
       case 'human': {
         const running = this.running();

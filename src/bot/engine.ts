@@ -68,6 +68,7 @@ export class TriageEngine {
       const plan = this.plan(stored?.state, inbound);
       const ticket = plan.escalation ? await this.ticketFor(key, plan.state.episode, inbound, plan.escalation) : undefined;
       const replies = ticket ? fillEscalation(plan.replies, ticket.ticket, ticket.existing) : [...plan.replies];
+      if (plan.listTickets) replies.unshift(await this.ticketList(inbound.ref.user.id));
       const at = this.now().toISOString();
       const episode = plan.state.episode;
       const transcript: TranscriptEntry[] = [
@@ -106,6 +107,18 @@ export class TriageEngine {
       const sorry: Reply = { kind: 'text', text: 'Sorry, I lost track of our conversation, so let us start again.' };
       return { ...plan, replies: [sorry, ...plan.replies] };
     }
+  }
+
+  /** The user's own tickets, newest first; never anyone else's. */
+  private async ticketList(userId: string): Promise<Reply> {
+    const tickets = await this.store(() => this.deps.storage.listTickets({ requesterId: userId }));
+    if (tickets.length === 0) return { kind: 'text', text: 'You have no tickets with the support team.' };
+    const lines = [...tickets]
+      .sort((a, b) => b.number - a.number)
+      .slice(0, 10)
+      .map((t) => `${t.id} (${t.status}, opened ${t.createdAt.slice(0, 10)}): ${t.reason}`);
+    const more = tickets.length > 10 ? `\n…and ${tickets.length - 10} older.` : '';
+    return { kind: 'text', text: `Your tickets:\n${lines.join('\n')}${more}` };
   }
 
   private async ticketFor(

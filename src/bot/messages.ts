@@ -15,7 +15,7 @@ export interface ConversationRef {
   readonly user: { readonly id: string; readonly name?: string };
 }
 
-export type Command = 'restart' | 'help' | 'human';
+export type Command = 'restart' | 'help' | 'human' | 'tickets';
 
 export type Inbound =
   | { readonly kind: 'text'; readonly ref: ConversationRef; readonly text: string }

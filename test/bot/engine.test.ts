@@ -182,6 +182,20 @@ describe('triage engine: conversation shell and flows', () => {
     },
   );
 
+  it('lists only the asking user\'s own tickets on "my tickets" and keeps the open question', async () => {
+    const empty = await chat.say('my tickets');
+    expect(empty[0]!.text).toBe('You have no tickets with the support team.');
+    await chat.say('talk to someone');
+    const other = new Chat(chat.engine, webRef('conv-2', 'u-2'));
+    await other.say('human');
+    await chat.say('restart');
+    await chat.say('wifi broken');
+    const replies = await chat.say('show my tickets');
+    expect(replies[0]!.text).toMatch(/^Your tickets:\nHD-1001 \(open, opened \d{4}-\d\d-\d\d\): The user asked to talk to a person/);
+    expect(replies[0]!.text).not.toContain('HD-1002');
+    expect(chat.question().nodeId).toBe('wf-where');
+  });
+
   it('accepts commands sent as commands by a channel', async () => {
     const replies = await chat.engine.handle({ kind: 'command', ref: chat.ref, command: 'human' });
     expect(replies[0]).toMatchObject({ kind: 'escalation', ticketId: 'HD-1001' });
