@@ -19,6 +19,11 @@ const flag = (fallback: boolean) =>
       return z.NEVER;
     });
 
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
 const EnvSchema = z.object({
   PORT: z
     .string()
@@ -51,6 +56,51 @@ const EnvSchema = z.object({
     })
     .default('info'),
   WEB_CHAT_ENABLED: flag(true),
+
+  // Microsoft Teams (Bot Framework). No app id: local mode for the Emulator / Agents Playground.
+  MicrosoftAppId: optionalText,
+  MicrosoftAppPassword: optionalText,
+  MicrosoftAppType: z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v.trim() === '' ? 'MultiTenant' : v.trim()))
+    .pipe(z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI'], { message: 'must be MultiTenant, SingleTenant or UserAssignedMSI' })),
+  MicrosoftAppTenantId: optionalText,
+
+  // Slack. No bot token and signing secret: the Slack channel is off.
+  SLACK_BOT_TOKEN: optionalText,
+  SLACK_SIGNING_SECRET: optionalText,
+  SLACK_APP_TOKEN: optionalText,
+  SLACK_API_URL: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const url = v === undefined || v.trim() === '' ? 'https://slack.com/api/' : v.trim();
+      if (!/^https?:\/\/[^\s/]+/.test(url)) {
+        ctx.addIssue({ code: 'custom', message: 'must be an http(s) URL such as https://slack.com/api/' });
+        return z.NEVER;
+      }
+      return url.endsWith('/') ? url : `${url}/`;
+    }),
+}).superRefine((e, ctx) => {
+  if (e.MicrosoftAppId && !e.MicrosoftAppPassword && e.MicrosoftAppType !== 'UserAssignedMSI')
+    ctx.addIssue({ code: 'custom', path: ['MicrosoftAppPassword'], message: 'is required when MicrosoftAppId is set (except with MicrosoftAppType=UserAssignedMSI)' });
+  if (e.MicrosoftAppType === 'SingleTenant' && e.MicrosoftAppId && !e.MicrosoftAppTenantId)
+    ctx.addIssue({ code: 'custom', path: ['MicrosoftAppTenantId'], message: 'is required when MicrosoftAppType is SingleTenant' });
+  if (e.MicrosoftAppPassword && !e.MicrosoftAppId)
+    ctx.addIssue({ code: 'custom', path: ['MicrosoftAppId'], message: 'is required when MicrosoftAppPassword is set' });
+  if (Boolean(e.SLACK_BOT_TOKEN) !== Boolean(e.SLACK_SIGNING_SECRET) && !(e.SLACK_BOT_TOKEN && e.SLACK_APP_TOKEN))
+    ctx.addIssue({
+      code: 'custom',
+      path: [e.SLACK_BOT_TOKEN ? 'SLACK_SIGNING_SECRET' : 'SLACK_BOT_TOKEN'],
+      message: 'Slack needs both SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_BOT_TOKEN with SLACK_APP_TOKEN for Socket Mode)',
+    });
+  if (e.SLACK_APP_TOKEN && !e.SLACK_BOT_TOKEN)
+    ctx.addIssue({ code: 'custom', path: ['SLACK_BOT_TOKEN'], message: 'is required when SLACK_APP_TOKEN is set' });
+  if (e.SLACK_BOT_TOKEN && !e.SLACK_BOT_TOKEN.startsWith('xoxb-'))
+    ctx.addIssue({ code: 'custom', path: ['SLACK_BOT_TOKEN'], message: 'must be a bot token starting with xoxb-' });
+  if (e.SLACK_APP_TOKEN && !e.SLACK_APP_TOKEN.startsWith('xapp-'))
+    ctx.addIssue({ code: 'custom', path: ['SLACK_APP_TOKEN'], message: 'must be an app-level token starting with xapp-' });
 });
 
 export type Config = Readonly<{
@@ -59,10 +109,30 @@ export type Config = Readonly<{
   databaseUrl: string;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
   webChatEnabled: boolean;
+  /** Always present: without an app id the Teams endpoint runs in local (unauthenticated) mode. */
+  teams: TeamsConfig;
+  /** Absent when Slack is not configured. */
+  slack?: SlackConfig;
+}>;
+
+export type TeamsConfig = Readonly<{
+  appId?: string;
+  appPassword?: string;
+  appType: 'MultiTenant' | 'SingleTenant' | 'UserAssignedMSI';
+  tenantId?: string;
+}>;
+
+export type SlackConfig = Readonly<{
+  botToken: string;
+  /** Absent only in Socket Mode. */
+  signingSecret?: string;
+  /** Set: Socket Mode instead of the HTTP endpoint. */
+  appToken?: string;
+  apiUrl: string;
 }>;
 
 /** Values that must never appear in an error message. */
-const SECRET_KEYS = /PASSWORD|SECRET|TOKEN|DATABASE_URL/;
+const SECRET_KEYS = /PASSWORD|SECRET|TOKEN|DATABASE_URL/i;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = EnvSchema.safeParse(env);
@@ -82,5 +152,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL,
     logLevel: e.LOG_LEVEL,
     webChatEnabled: e.WEB_CHAT_ENABLED,
+    teams: Object.freeze({
+      ...(e.MicrosoftAppId ? { appId: e.MicrosoftAppId } : {}),
+      ...(e.MicrosoftAppPassword ? { appPassword: e.MicrosoftAppPassword } : {}),
+      appType: e.MicrosoftAppType,
+      ...(e.MicrosoftAppTenantId ? { tenantId: e.MicrosoftAppTenantId } : {}),
+    }),
+    ...(e.SLACK_BOT_TOKEN
+      ? {
+          slack: Object.freeze({
+            botToken: e.SLACK_BOT_TOKEN,
+            ...(e.SLACK_SIGNING_SECRET ? { signingSecret: e.SLACK_SIGNING_SECRET } : {}),
+            ...(e.SLACK_APP_TOKEN ? { appToken: e.SLACK_APP_TOKEN } : {}),
+            apiUrl: e.SLACK_API_URL,
+          }),
+        }
+      : {}),
   });
 }
