@@ -92,7 +92,11 @@ async function drive(name: string, base: string, fixedTurns?: number): Promise<R
   const started = performance.now();
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
-      while (next < CONVERSATIONS) turns += await converse(base, next++, latencies, fixedTurns);
+      while (next < CONVERSATIONS) {
+        // Await first: `turns += await …` would read `turns` before the await and lose other workers' counts.
+        const done = await converse(base, next++, latencies, fixedTurns);
+        turns += done;
+      }
     }),
   );
   return { name, turns, seconds: (performance.now() - started) / 1000, latencies };
