@@ -44,7 +44,36 @@ export type TrailItem =
       readonly outcome: 'fixed' | 'not fixed';
     };
 
-export type TicketStatus = 'open';
+export type TicketStatus = 'open' | 'assigned' | 'resolved';
+
+/** ITIL priority from impact × urgency (see src/bot/priority.ts). */
+export type Priority = 'P1' | 'P2' | 'P3' | 'P4';
+
+/** Who else has the problem, as the user said it. */
+export type Affected = 'me' | 'some' | 'many' | 'unknown';
+
+/** A person on a chat platform: a requester or a member of support staff. */
+export interface Person {
+  readonly channel: ChannelName;
+  readonly id: string;
+  readonly name?: string;
+}
+
+/** Where a ticket's card sits in the support channel; its thread is the card's thread. */
+export interface SupportPost {
+  readonly channel: 'slack' | 'teams';
+  readonly conversationId: string;
+  /** Slack message ts, Teams activity id; also the thread the staff talk in. */
+  readonly messageId: string;
+}
+
+export interface TicketEvent {
+  readonly at: string;
+  readonly kind: 'created' | 'assigned' | 'resolved' | 'reopened' | 'rated';
+  /** Staff member for assigned/resolved/reopened by staff; absent when the requester acted. */
+  readonly by?: Person;
+  readonly detail?: string;
+}
 
 export interface NewTicket {
   readonly id: string;
@@ -59,10 +88,54 @@ export interface NewTicket {
   readonly reason: string;
   readonly trail: readonly TrailItem[];
   readonly createdAt: string;
+  /** Defaults to P3 (one user, degraded) when the intake did not tell more. */
+  readonly priority?: Priority;
+  readonly summary?: string;
+  readonly since?: string;
+  readonly affected?: Affected;
 }
 
 export interface Ticket extends NewTicket {
   readonly status: TicketStatus;
+  readonly priority: Priority;
+  /** Bumped on every change; an update based on an older revision is refused. */
+  readonly revision: number;
+  readonly assignee?: Person;
+  readonly support?: SupportPost;
+  readonly history: readonly TicketEvent[];
+  readonly rating?: number;
+  readonly updatedAt: string;
+}
+
+/**
+ * Something the bot must deliver to a chat platform, persisted first so that an outage or a
+ * restart loses nothing. The ticket card is rendered from the ticket as it is at delivery time.
+ */
+export type OutboxPayload =
+  /** Post the ticket card to the support channel, or update it in place once posted. */
+  | { readonly kind: 'ticket-card'; readonly ticketId: string }
+  /** A line in the ticket's thread in the support channel. */
+  | { readonly kind: 'thread-note'; readonly ticketId: string; readonly text: string }
+  /** Replies for the requester, in their own conversation. */
+  | { readonly kind: 'to-user'; readonly ticketId: string; readonly ref: ConversationRef; readonly replies: readonly Reply[] };
+
+export interface NewOutboxItem {
+  /** Platform that must deliver it. */
+  readonly channel: ChannelName;
+  readonly payload: OutboxPayload;
+  /**
+   * Items with the same key are coalesced while one is waiting (a card needs one update,
+   * however many changes happened), so several changes cost one API call.
+   */
+  readonly coalesceKey?: string;
+}
+
+export interface OutboxItem extends NewOutboxItem {
+  readonly id: number;
+  /** Failed deliveries so far. */
+  readonly attempts: number;
+  /** Bumped when a newer change is coalesced into this item while it is being delivered. */
+  readonly generation: number;
 }
 
 export interface TurnCommit {
@@ -72,6 +145,8 @@ export interface TurnCommit {
   readonly state: ConversationState;
   readonly transcript: readonly TranscriptEntry[];
   readonly ticket?: NewTicket;
+  /** Deliveries that must happen if and only if this turn commits (the new ticket's card). */
+  readonly outbox?: readonly NewOutboxItem[];
 }
 
 export type CommitResult = { readonly ok: true; readonly version: number } | { readonly ok: false };
@@ -94,6 +169,28 @@ export interface Storage {
    * it is seen within `ttlMs`, false for a redelivery. Shared by every instance using the store.
    */
   claimEvent(source: string, eventId: string, ttlMs: number): Promise<boolean>;
+  /**
+   * Replaces a ticket if nobody changed it since `ticket.revision` (the revision the change was
+   * based on) and queues the deliveries that announce the change, atomically. Returns the saved
+   * ticket (revision + 1), or undefined when another change got there first.
+   */
+  updateTicket(ticket: Ticket, outbox?: readonly NewOutboxItem[]): Promise<Ticket | undefined>;
+  /** Records which support-channel thread belongs to a ticket (after its card was posted). */
+  linkSupportThread(ticketId: string, post: SupportPost): Promise<void>;
+  findTicketBySupportThread(channel: SupportPost['channel'], conversationId: string, messageId: string): Promise<Ticket | undefined>;
+  enqueueOutbox(items: readonly NewOutboxItem[]): Promise<void>;
+  /**
+   * Leases up to `limit` due items for `leaseMs`, oldest first; another instance does not see
+   * them until the lease runs out, so a crashed deliverer's items are picked up again.
+   */
+  leaseOutbox(limit: number, leaseMs: number): Promise<OutboxItem[]>;
+  /** Removes a delivered item, unless a newer change was coalesced into it meanwhile (then it is due again). */
+  completeOutbox(item: OutboxItem): Promise<void>;
+  /** Gives a leased item back, due again at `dueAt`, with the error that stopped it. */
+  retryOutbox(id: number, dueAt: Date, error: string): Promise<void>;
+  /** Deployment settings changed in chat (e.g. the support channel). */
+  getSetting(key: string): Promise<string | undefined>;
+  setSetting(key: string, value: string): Promise<void>;
   /** Throws if the store cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -3,8 +3,18 @@
  * transactions with a version check, so a turn that lost a race on another instance retries.
  */
 import { Pool, type PoolClient } from 'pg';
-import type { CommitResult, Storage, StoredConversation, Ticket, TranscriptEntry, TurnCommit } from '../../bot/ports';
-import { CommitConflict, ticketData, ticketFromRow } from './records';
+import type {
+  CommitResult,
+  NewOutboxItem,
+  OutboxItem,
+  Storage,
+  StoredConversation,
+  SupportPost,
+  Ticket,
+  TranscriptEntry,
+  TurnCommit,
+} from '../../bot/ports';
+import { CommitConflict, outboxFromRow, ticketData, ticketFromRow } from './records';
 
 const MIGRATIONS: readonly string[] = [
   `CREATE TABLE conversations (
@@ -42,6 +52,30 @@ const MIGRATIONS: readonly string[] = [
      PRIMARY KEY (source, event_id)
    );
    CREATE INDEX channel_events_by_expiry ON channel_events (expires_at);`,
+  // 2: ticket lifecycle, support threads, the outbox and chat-set settings.
+  `ALTER TABLE tickets ADD COLUMN revision INTEGER NOT NULL DEFAULT 1;
+   CREATE TABLE support_threads (
+     channel TEXT NOT NULL,
+     conversation_id TEXT NOT NULL,
+     message_id TEXT NOT NULL,
+     ticket_id TEXT NOT NULL,
+     PRIMARY KEY (channel, conversation_id, message_id)
+   );
+   CREATE TABLE outbox (
+     id BIGSERIAL PRIMARY KEY,
+     channel TEXT NOT NULL,
+     payload JSONB NOT NULL,
+     coalesce_key TEXT,
+     attempts INTEGER NOT NULL DEFAULT 0,
+     generation INTEGER NOT NULL DEFAULT 0,
+     due_at TIMESTAMPTZ NOT NULL,
+     leased_until TIMESTAMPTZ NOT NULL DEFAULT 'epoch',
+     last_error TEXT,
+     created_at TIMESTAMPTZ NOT NULL
+   );
+   CREATE UNIQUE INDEX outbox_by_coalesce_key ON outbox (coalesce_key) WHERE coalesce_key IS NOT NULL;
+   CREATE INDEX outbox_by_due ON outbox (due_at);
+   CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TIMESTAMPTZ NOT NULL);`,
 ];
 
 /** Any fixed number: serializes migrations across instances starting at the same time. */
@@ -123,6 +157,7 @@ export class PostgresStorage implements Storage {
           );
           if (inserted.rowCount !== 1) throw new CommitConflict();
         }
+        await insertOutbox(client, commit.outbox ?? []);
       });
     } catch (err) {
       if (err instanceof CommitConflict) return { ok: false };
@@ -170,6 +205,80 @@ export class PostgresStorage implements Storage {
     });
   }
 
+  async updateTicket(ticket: Ticket, outbox: readonly NewOutboxItem[] = []): Promise<Ticket | undefined> {
+    const saved: Ticket = { ...ticket, revision: ticket.revision + 1 };
+    return this.transaction(async (client) => {
+      const written = await client.query(
+        'UPDATE tickets SET status = $1, data = $2, revision = $3, updated_at = $4 WHERE id = $5 AND revision = $6',
+        [saved.status, ticketData(saved), saved.revision, saved.updatedAt, ticket.id, ticket.revision],
+      );
+      if (written.rowCount !== 1) return undefined;
+      await insertOutbox(client, outbox);
+      return saved;
+    });
+  }
+
+  async linkSupportThread(ticketId: string, post: SupportPost): Promise<void> {
+    await this.pool.query(
+      'INSERT INTO support_threads (channel, conversation_id, message_id, ticket_id) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING',
+      [post.channel, post.conversationId, post.messageId, ticketId],
+    );
+  }
+
+  async findTicketBySupportThread(channel: SupportPost['channel'], conversationId: string, messageId: string): Promise<Ticket | undefined> {
+    const tickets = await this.ticketsWhere(
+      'id = (SELECT ticket_id FROM support_threads WHERE channel = $1 AND conversation_id = $2 AND message_id = $3)',
+      [channel, conversationId, messageId],
+    );
+    return tickets[0];
+  }
+
+  async enqueueOutbox(items: readonly NewOutboxItem[]): Promise<void> {
+    await this.transaction((client) => insertOutbox(client, items));
+  }
+
+  async leaseOutbox(limit: number, leaseMs: number): Promise<OutboxItem[]> {
+    // SKIP LOCKED: two instances leasing at once get different items instead of waiting.
+    const { rows } = await this.pool.query<Parameters<typeof outboxFromRow>[0]>(
+      `UPDATE outbox SET leased_until = now() + $2 * interval '1 millisecond'
+       WHERE id IN (
+         SELECT id FROM outbox WHERE due_at <= now() AND leased_until <= now()
+         ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
+       )
+       RETURNING id, channel, payload, coalesce_key, attempts, generation`,
+      [limit, leaseMs],
+    );
+    return rows.map(outboxFromRow).sort((a, b) => a.id - b.id);
+  }
+
+  async completeOutbox(item: OutboxItem): Promise<void> {
+    await this.transaction(async (client) => {
+      const removed = await client.query('DELETE FROM outbox WHERE id = $1 AND generation = $2', [item.id, item.generation]);
+      if (removed.rowCount === 0) await client.query("UPDATE outbox SET leased_until = 'epoch' WHERE id = $1", [item.id]);
+    });
+  }
+
+  async retryOutbox(id: number, dueAt: Date, error: string): Promise<void> {
+    await this.pool.query("UPDATE outbox SET attempts = attempts + 1, due_at = $2, leased_until = 'epoch', last_error = $3 WHERE id = $1", [
+      id,
+      dueAt,
+      error,
+    ]);
+  }
+
+  async getSetting(key: string): Promise<string | undefined> {
+    const { rows } = await this.pool.query<{ value: string }>('SELECT value FROM settings WHERE key = $1', [key]);
+    return rows[0]?.value;
+  }
+
+  async setSetting(key: string, value: string): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, now())
+       ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = EXCLUDED.updated_at`,
+      [key, value],
+    );
+  }
+
   async ping(): Promise<void> {
     await this.pool.query('SELECT 1');
   }
@@ -179,8 +288,8 @@ export class PostgresStorage implements Storage {
   }
 
   private async ticketsWhere(where: string, params: unknown[]): Promise<Ticket[]> {
-    const { rows } = await this.pool.query<{ data: unknown; status: string }>(
-      `SELECT data, status FROM tickets WHERE ${where} ORDER BY number`,
+    const { rows } = await this.pool.query<{ data: unknown; status: string; revision: number }>(
+      `SELECT data, status, revision FROM tickets WHERE ${where} ORDER BY number`,
       params,
     );
     return rows.map(ticketFromRow);
@@ -199,6 +308,18 @@ export class PostgresStorage implements Storage {
     } finally {
       client.release();
     }
+  }
+}
+
+/** Inside a transaction: new items, or a newer generation of a waiting item with the same coalesce key. */
+async function insertOutbox(client: PoolClient, items: readonly NewOutboxItem[]): Promise<void> {
+  for (const item of items) {
+    await client.query(
+      `INSERT INTO outbox (channel, payload, coalesce_key, due_at, created_at) VALUES ($1, $2, $3, now(), now())
+       ON CONFLICT (coalesce_key) WHERE coalesce_key IS NOT NULL
+       DO UPDATE SET generation = outbox.generation + 1, due_at = LEAST(outbox.due_at, EXCLUDED.due_at), payload = EXCLUDED.payload`,
+      [item.channel, JSON.stringify(item.payload), item.coalesceKey ?? null],
+    );
   }
 }
 

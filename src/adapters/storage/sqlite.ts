@@ -5,8 +5,18 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { CommitResult, Storage, StoredConversation, Ticket, TranscriptEntry, TurnCommit } from '../../bot/ports';
-import { CommitConflict, ticketData, ticketFromRow } from './records';
+import type {
+  CommitResult,
+  NewOutboxItem,
+  OutboxItem,
+  Storage,
+  StoredConversation,
+  SupportPost,
+  Ticket,
+  TranscriptEntry,
+  TurnCommit,
+} from '../../bot/ports';
+import { CommitConflict, outboxFromRow, ticketData, ticketFromRow } from './records';
 
 const MIGRATIONS: readonly string[] = [
   `CREATE TABLE conversations (
@@ -45,6 +55,30 @@ const MIGRATIONS: readonly string[] = [
      PRIMARY KEY (source, event_id)
    );
    CREATE INDEX channel_events_by_expiry ON channel_events (expires_at);`,
+  // 2: ticket lifecycle, support threads, the outbox and chat-set settings.
+  `ALTER TABLE tickets ADD COLUMN revision INTEGER NOT NULL DEFAULT 1;
+   CREATE TABLE support_threads (
+     channel TEXT NOT NULL,
+     conversation_id TEXT NOT NULL,
+     message_id TEXT NOT NULL,
+     ticket_id TEXT NOT NULL,
+     PRIMARY KEY (channel, conversation_id, message_id)
+   );
+   CREATE TABLE outbox (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     channel TEXT NOT NULL,
+     payload TEXT NOT NULL,
+     coalesce_key TEXT,
+     attempts INTEGER NOT NULL DEFAULT 0,
+     generation INTEGER NOT NULL DEFAULT 0,
+     due_at INTEGER NOT NULL,
+     leased_until INTEGER NOT NULL DEFAULT 0,
+     last_error TEXT,
+     created_at TEXT NOT NULL
+   );
+   CREATE UNIQUE INDEX outbox_by_coalesce_key ON outbox (coalesce_key) WHERE coalesce_key IS NOT NULL;
+   CREATE INDEX outbox_by_due ON outbox (due_at);
+   CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL);`,
 ];
 
 type Row = Record<string, unknown>;
@@ -77,7 +111,6 @@ export class SqliteStorage implements Storage {
         });
       })
       .immediate();
-    return ;
   }
 
   async loadConversation(key: string): Promise<StoredConversation | undefined> {
@@ -109,6 +142,7 @@ export class SqliteStorage implements Storage {
               .run(ticket.number, ticket.id, ticket.dedupeKey, ticket.conversationKey, ticket.requester.userId, ticketData(ticket), ticket.createdAt, now);
             if (inserted.changes !== 1) throw new CommitConflict();
           }
+          this.insertOutbox(commit.outbox ?? []);
         })
         .immediate();
     } catch (err) {
@@ -154,14 +188,99 @@ export class SqliteStorage implements Storage {
     return claimed === 1;
   }
 
+  async updateTicket(ticket: Ticket, outbox: readonly NewOutboxItem[] = []): Promise<Ticket | undefined> {
+    const saved: Ticket = { ...ticket, revision: ticket.revision + 1 };
+    return this.db
+      .transaction(() => {
+        const written = this.sql('UPDATE tickets SET status = ?, data = ?, revision = ?, updated_at = ? WHERE id = ? AND revision = ?').run(
+          saved.status,
+          ticketData(saved),
+          saved.revision,
+          saved.updatedAt,
+          ticket.id,
+          ticket.revision,
+        );
+        if (written.changes !== 1) return undefined;
+        this.insertOutbox(outbox);
+        return saved;
+      })
+      .immediate();
+  }
+
+  async linkSupportThread(ticketId: string, post: SupportPost): Promise<void> {
+    this.sql('INSERT INTO support_threads (channel, conversation_id, message_id, ticket_id) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING').run(
+      post.channel,
+      post.conversationId,
+      post.messageId,
+      ticketId,
+    );
+
+  }
+
+  async findTicketBySupportThread(channel: SupportPost['channel'], conversationId: string, messageId: string): Promise<Ticket | undefined> {
+    const row = this.sql('SELECT ticket_id FROM support_threads WHERE channel = ? AND conversation_id = ? AND message_id = ?').get(
+      channel,
+      conversationId,
+      messageId,
+    ) as { ticket_id: string } | undefined;
+    return row ? this.ticketWhere('id = ?', row.ticket_id)[0] : undefined;
+  }
+
+  async enqueueOutbox(items: readonly NewOutboxItem[]): Promise<void> {
+    this.db.transaction(() => this.insertOutbox(items)).immediate();
+
+  }
+
+  async leaseOutbox(limit: number, leaseMs: number): Promise<OutboxItem[]> {
+    const now = Date.now();
+    const rows = this.db
+      .transaction(() => {
+        const due = this.sql(
+          'SELECT id, channel, payload, coalesce_key, attempts, generation FROM outbox WHERE due_at <= ? AND leased_until <= ? ORDER BY id LIMIT ?',
+        ).all(now, now, limit) as Parameters<typeof outboxFromRow>[0][];
+        const lease = this.sql('UPDATE outbox SET leased_until = ? WHERE id = ?');
+        for (const row of due) lease.run(now + leaseMs, row.id);
+        return due;
+      })
+      .immediate();
+    return rows.map(outboxFromRow);
+  }
+
+  async completeOutbox(item: OutboxItem): Promise<void> {
+    this.db
+      .transaction(() => {
+        const removed = this.sql('DELETE FROM outbox WHERE id = ? AND generation = ?').run(item.id, item.generation);
+        if (removed.changes === 0) this.sql('UPDATE outbox SET leased_until = 0 WHERE id = ?').run(item.id);
+      })
+      .immediate();
+
+  }
+
+  async retryOutbox(id: number, dueAt: Date, error: string): Promise<void> {
+    this.sql('UPDATE outbox SET attempts = attempts + 1, due_at = ?, leased_until = 0, last_error = ? WHERE id = ?').run(dueAt.getTime(), error, id);
+
+  }
+
+  async getSetting(key: string): Promise<string | undefined> {
+    const row = this.sql('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
+    return row?.value;
+  }
+
+  async setSetting(key: string, value: string): Promise<void> {
+    this.sql('INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at').run(
+      key,
+      value,
+      new Date().toISOString(),
+    );
+
+  }
+
   async ping(): Promise<void> {
     this.sql('SELECT 1').get();
-    return ;
   }
 
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
-    return ;
   }
 
   /** Prepared statements, compiled once per connection. */
@@ -175,7 +294,18 @@ export class SqliteStorage implements Storage {
   }
 
   private ticketWhere(where: string, ...params: unknown[]): Ticket[] {
-    const rows = this.sql(`SELECT data, status FROM tickets WHERE ${where} ORDER BY number`).all(...params) as Row[];
-    return rows.map((r) => ticketFromRow(r as { data: string; status: string }));
+    const rows = this.sql(`SELECT data, status, revision FROM tickets WHERE ${where} ORDER BY number`).all(...params) as Row[];
+    return rows.map((r) => ticketFromRow(r as { data: string; status: string; revision: number }));
+  }
+
+  /** Inside a transaction: new items, or a newer generation of a waiting item with the same coalesce key. */
+  private insertOutbox(items: readonly NewOutboxItem[]): void {
+    const now = Date.now();
+    const insert = this.sql(
+      `INSERT INTO outbox (channel, payload, coalesce_key, due_at, created_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (coalesce_key) WHERE coalesce_key IS NOT NULL
+       DO UPDATE SET generation = generation + 1, due_at = MIN(due_at, excluded.due_at), payload = excluded.payload`,
+    );
+    for (const item of items) insert.run(item.channel, JSON.stringify(item.payload), item.coalesceKey ?? null, now, new Date(now).toISOString());
   }
 }

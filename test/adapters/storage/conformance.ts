@@ -74,8 +74,9 @@ export function storageConformance(name: string, makeHarness: () => Promise<Stor
       expect(await store.nextTicketNumber()).toBe(number + 1);
       const t = ticket(number, 'conv#1');
       expect((await store.commitTurn({ key: 'k1', expectedVersion: 0, state: { episode: 1 }, transcript: [], ticket: t })).ok).toBe(true);
-      expect(await store.getTicket(t.id)).toEqual({ ...t, status: 'open' });
-      expect(await store.findTicketByDedupeKey('conv#1')).toEqual({ ...t, status: 'open' });
+      const stored = { ...t, status: 'open', revision: 1, priority: 'P3', history: [{ at, kind: 'created' }], updatedAt: at };
+      expect(await store.getTicket(t.id)).toEqual(stored);
+      expect(await store.findTicketByDedupeKey('conv#1')).toEqual(stored);
       // A second ticket for the same dedupe key is refused with the whole commit.
       const dup = ticket(number + 1, 'conv#1');
       expect(await store.commitTurn({ key: 'k1', expectedVersion: 1, state: { episode: 1 }, transcript: [], ticket: dup })).toEqual({ ok: false });
@@ -158,6 +159,78 @@ export function storageConformance(name: string, makeHarness: () => Promise<Stor
       const ids = [a, b].map((replies) => replies.find((r) => r.kind === 'escalation')).map((r) => r && r.kind === 'escalation' && r.ticketId);
       expect(ids[0]).toBe(ids[1]);
       expect(await store.listTickets({ conversationKey: conversationKey(ref) })).toHaveLength(1);
+    });
+
+    it('updates a ticket only from its current revision, queuing its deliveries in the same transaction', async () => {
+      await store.commitTurn({ key: 'k', expectedVersion: 0, state: { episode: 1 }, transcript: [], ticket: ticket(1001, 'k#1') });
+      const created = (await store.getTicket('HD-1001'))!;
+      expect(created).toMatchObject({ status: 'open', revision: 1, priority: 'P3', history: [{ kind: 'created' }] });
+      const staff = { channel: 'slack' as const, id: 'U-staff', name: 'Sam' };
+      const assigned = { ...created, status: 'assigned' as const, assignee: staff, updatedAt: at };
+      const card = { channel: 'slack' as const, payload: { kind: 'ticket-card' as const, ticketId: 'HD-1001' }, coalesceKey: 'card:HD-1001' };
+      expect(await store.updateTicket(assigned, [card])).toMatchObject({ revision: 2, status: 'assigned' });
+      // A second staff member acting on the same old revision loses, and queues nothing.
+      const second = await harness.openSecond();
+      expect(await second.updateTicket({ ...created, status: 'resolved', updatedAt: at }, [card])).toBeUndefined();
+      expect(await store.getTicket('HD-1001')).toMatchObject({ status: 'assigned', revision: 2, assignee: staff });
+      expect((await store.listTickets({ requesterId: 'u-1' }))[0]).toMatchObject({ status: 'assigned', revision: 2 });
+      const leased = await store.leaseOutbox(10, 60_000);
+      expect(leased).toEqual([expect.objectContaining({ channel: 'slack', payload: card.payload, attempts: 0 })]);
+    });
+
+    it('finds a ticket by its support-channel thread', async () => {
+      await store.commitTurn({ key: 'k', expectedVersion: 0, state: { episode: 1 }, transcript: [], ticket: ticket(1001, 'k#1') });
+      await store.linkSupportThread('HD-1001', { channel: 'slack', conversationId: 'C-support', messageId: '1700000000.000100' });
+      await store.linkSupportThread('HD-1001', { channel: 'slack', conversationId: 'C-support', messageId: '1700000000.000100' });
+      const second = await harness.openSecond();
+      expect((await second.findTicketBySupportThread('slack', 'C-support', '1700000000.000100'))?.id).toBe('HD-1001');
+      expect(await second.findTicketBySupportThread('slack', 'C-support', '1700000000.999999')).toBeUndefined();
+      expect(await second.findTicketBySupportThread('teams', 'C-support', '1700000000.000100')).toBeUndefined();
+    });
+
+    it('leases outbox items to one instance at a time, oldest first, and hands back failed ones later', async () => {
+      const note = (text: string) => ({ channel: 'teams' as const, payload: { kind: 'thread-note' as const, ticketId: 'HD-1', text } });
+      await store.enqueueOutbox([note('a'), note('b'), note('c')]);
+      const second = await harness.openSecond();
+      const [mine, theirs] = await Promise.all([store.leaseOutbox(2, 60_000), second.leaseOutbox(2, 60_000)]);
+      const texts = (items: typeof mine) => items.map((i) => (i.payload.kind === 'thread-note' ? i.payload.text : ''));
+      expect([...texts(mine), ...texts(theirs)].sort()).toEqual(['a', 'b', 'c']);
+      expect(await store.leaseOutbox(10, 60_000)).toEqual([]);
+      const first = [...mine, ...theirs].find((i) => texts([i])[0] === 'a')!;
+      await store.retryOutbox(first.id, new Date(Date.now() - 1), 'HTTP 503');
+      const again = await second.leaseOutbox(10, 60_000);
+      expect(again).toEqual([expect.objectContaining({ id: first.id, attempts: 1 })]);
+      await second.completeOutbox(again[0]!);
+      await store.retryOutbox([...mine, ...theirs].find((i) => texts([i])[0] === 'b')!.id, new Date(Date.now() + 60_000), 'HTTP 429');
+      expect(await store.leaseOutbox(10, 60_000)).toEqual([]);
+    });
+
+    it('gives an expired lease to another instance (a deliverer that crashed)', async () => {
+      await store.enqueueOutbox([{ channel: 'slack', payload: { kind: 'ticket-card', ticketId: 'HD-1' } }]);
+      expect(await store.leaseOutbox(1, 1)).toHaveLength(1);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const second = await harness.openSecond();
+      expect(await second.leaseOutbox(1, 60_000)).toHaveLength(1);
+    });
+
+    it('coalesces card updates and redelivers a card changed while it was being delivered', async () => {
+      const card = { channel: 'slack' as const, payload: { kind: 'ticket-card' as const, ticketId: 'HD-7' }, coalesceKey: 'card:HD-7' };
+      await store.enqueueOutbox([card, card]);
+      const [leased] = await store.leaseOutbox(10, 60_000);
+      expect(leased).toBeDefined();
+      await store.enqueueOutbox([card]); // the ticket changed during delivery
+      await store.completeOutbox(leased!);
+      const [again] = await store.leaseOutbox(10, 60_000);
+      expect(again).toMatchObject({ id: leased!.id, generation: leased!.generation + 1 });
+      await store.completeOutbox(again!);
+      expect(await store.leaseOutbox(10, 60_000)).toEqual([]);
+    });
+
+    it('keeps settings across instances', async () => {
+      expect(await store.getSetting('support.slack')).toBeUndefined();
+      await store.setSetting('support.slack', 'C1');
+      await store.setSetting('support.slack', 'C2');
+      expect(await (await harness.openSecond()).getSetting('support.slack')).toBe('C2');
     });
   });
 }
