@@ -1,0 +1,247 @@
+/**
+ * The support-staff side of a ticket, channel-neutral: where tickets are worked (the support
+ * channel), what staff may do to a ticket, and the messages each change sends. Every change is
+ * saved together with its deliveries (card update, thread note, user notification) in one
+ * transaction; the outbox delivers them, so a platform outage delays them and loses nothing.
+ */
+import type { ChannelName, Reply } from './messages';
+import type { Logger, NewOutboxItem, Person, Storage, SupportPost, Ticket, TicketEvent } from './ports';
+
+export type SupportPlatform = SupportPost['channel'];
+
+/** A support channel: Slack channel id, or Teams channel conversation id with its service URL. */
+export interface SupportChannel {
+  readonly channel: SupportPlatform;
+  readonly conversationId: string;
+  readonly serviceUrl?: string;
+}
+
+export type StaffAction =
+  | { readonly kind: 'assign' }
+  | { readonly kind: 'reassign'; readonly to: Person }
+  | { readonly kind: 'resolve' }
+  | { readonly kind: 'reopen' };
+
+export type DeskRefusal = 'NOT_SUPPORT_CHANNEL' | 'TICKET_NOT_FOUND' | 'INVALID_TRANSITION' | 'CONCURRENT_UPDATE';
+
+export type DeskResult = { readonly ok: true; readonly ticket: Ticket } | { readonly ok: false; readonly code: DeskRefusal; readonly message: string };
+
+/** Option ids of the questions the requester gets when their ticket is resolved. */
+export const SOLVED_QUESTION = 'ticket.solved';
+export const RATING_QUESTION = 'ticket.rating';
+
+const settingKey = (channel: SupportPlatform) => `support-channel.${channel}`;
+
+export interface DeskDeps {
+  readonly storage: Storage;
+  readonly logger: Logger;
+  /** Support channels from the configuration; one set in chat takes precedence. */
+  readonly configured?: Partial<Record<SupportPlatform, SupportChannel>>;
+  /** Called after deliveries were queued, so the outbox sends them now. */
+  readonly onQueued?: () => void;
+  readonly now?: () => Date;
+}
+
+export class SupportDesk {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: DeskDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  async supportChannel(channel: SupportPlatform): Promise<SupportChannel | undefined> {
+    const stored = await this.deps.storage.getSetting(settingKey(channel));
+    if (stored) return JSON.parse(stored) as SupportChannel;
+    return this.deps.configured?.[channel];
+  }
+
+  /** "@bot use this channel for tickets". */
+  async useChannel(support: SupportChannel, by: Person): Promise<void> {
+    await this.deps.storage.setSetting(settingKey(support.channel), JSON.stringify(support));
+    this.deps.logger.info({ channel: support.channel, by: by.id }, 'support channel set in chat');
+  }
+
+  /** Only messages and clicks from the support channel may act on tickets: who can see it is staff. */
+  async isSupportChannel(channel: ChannelName, conversationId: string): Promise<boolean> {
+    if (channel === 'web') return false;
+    const support = await this.supportChannel(channel);
+    return support !== undefined && support.conversationId === conversationId;
+  }
+
+  /** The support channel a ticket is worked in: the requester's platform if it has one, else the other. */
+  async channelFor(ticket: Ticket): Promise<SupportChannel | undefined> {
+    if (ticket.support) return this.supportChannel(ticket.support.channel);
+    const own = ticket.requester.channel;
+    const order: SupportPlatform[] = own === 'teams' ? ['teams', 'slack'] : ['slack', 'teams'];
+    for (const channel of order) {
+      const found = await this.supportChannel(channel);
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  /** Deliveries that announce a new ticket: its card in the support channel. */
+  async announce(ticket: Ticket): Promise<NewOutboxItem[]> {
+    const support = await this.channelFor(ticket);
+    if (!support) {
+      this.deps.logger.warn({ code: 'NO_SUPPORT_CHANNEL', ticketId: ticket.id }, 'ticket created but no support channel is set');
+      return [];
+    }
+    return [cardUpdate(support.channel, ticket.id)];
+  }
+
+  /** A staff action from a button or command; refused unless it comes from the support channel. */
+  async act(ticketId: string, action: StaffAction, by: Person, from: { channel: ChannelName; conversationId: string }): Promise<DeskResult> {
+    if (!(await this.isSupportChannel(from.channel, from.conversationId)))
+      return refuse('NOT_SUPPORT_CHANNEL', 'Ticket actions work only in the support channel.');
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const ticket = await this.deps.storage.getTicket(ticketId);
+      if (!ticket) return refuse('TICKET_NOT_FOUND', `There is no ticket ${ticketId}.`);
+      const change = this.apply(ticket, action, by);
+      if (!change.ok) return change;
+      const saved = await this.save(change.ticket, change.note, change.toUser);
+      if (saved) return { ok: true, ticket: saved };
+    }
+    return refuse('CONCURRENT_UPDATE', `${ticketId} kept changing; please try again.`);
+  }
+
+  /** The requester answered the "is it solved?" question: no reopens the ticket. */
+  async requesterVerdict(ticketId: string, requesterId: string, solved: boolean): Promise<DeskResult> {
+    const ticket = await this.deps.storage.getTicket(ticketId);
+    if (!ticket || ticket.requester.userId !== requesterId) return refuse('TICKET_NOT_FOUND', `There is no ticket ${ticketId} of yours.`);
+    if (solved) return { ok: true, ticket };
+    if (ticket.status !== 'resolved') return { ok: true, ticket };
+    const reopened = this.transition(ticket, ticket.assignee ? 'assigned' : 'open', { kind: 'reopened', detail: 'the requester says it is not solved' });
+    const saved = await this.save(reopened, `${ticket.id} was reopened by the requester: not solved.`);
+    return saved ? { ok: true, ticket: saved } : refuse('CONCURRENT_UPDATE', 'Please try again.');
+  }
+
+  async rate(ticketId: string, requesterId: string, rating: number): Promise<DeskResult> {
+    const ticket = await this.deps.storage.getTicket(ticketId);
+    if (!ticket || ticket.requester.userId !== requesterId) return refuse('TICKET_NOT_FOUND', `There is no ticket ${ticketId} of yours.`);
+    if (!Number.isInteger(rating) || rating < 1 || rating > 5) return refuse('INVALID_TRANSITION', 'A rating is a whole number from 1 to 5.');
+    const rated: Ticket = { ...this.transition(ticket, ticket.status, { kind: 'rated', detail: String(rating) }), rating };
+    const saved = await this.save(rated, `${ticket.requester.name ?? 'The requester'} rated the support for ${ticket.id}: ${rating}/5.`);
+    return saved ? { ok: true, ticket: saved } : refuse('CONCURRENT_UPDATE', 'Please try again.');
+  }
+
+  /** A staff message in a ticket's thread: goes to the requester, with the staff member's name. */
+  async relayFromStaff(post: SupportPost, by: Person, text: string): Promise<Ticket | undefined> {
+    const ticket = await this.deps.storage.findTicketBySupportThread(post.channel, post.conversationId, post.messageId);
+    if (!ticket) return undefined;
+    await this.queue(toUserItems(ticket, [{ kind: 'text', text: `${by.name ?? 'Support'} (IT support, ${ticket.id}): ${text}` }]));
+    return ticket;
+  }
+
+  /** What the requester writes while their ticket is open goes to the ticket's thread. */
+  async relayFromUser(ticket: Ticket, text: string): Promise<void> {
+    const support = await this.channelFor(ticket);
+    if (!support) return;
+    await this.queue([{ channel: support.channel, payload: { kind: 'thread-note', ticketId: ticket.id, text: `${ticket.requester.name ?? 'Requester'}: ${text}` } }]);
+  }
+
+  private apply(ticket: Ticket, action: StaffAction, by: Person): { ok: true; ticket: Ticket; note: string; toUser?: Reply[] } | { ok: false; code: DeskRefusal; message: string } {
+    const who = by.name ?? by.id;
+    switch (action.kind) {
+      case 'assign':
+      case 'reassign': {
+        const assignee = action.kind === 'assign' ? by : action.to;
+        if (ticket.status === 'resolved') return refuse('INVALID_TRANSITION', `${ticket.id} is resolved; reopen it first.`);
+        if (ticket.assignee && samePerson(ticket.assignee, assignee)) return refuse('INVALID_TRANSITION', `${ticket.id} is already assigned to ${assignee.name ?? assignee.id}.`);
+        const next: Ticket = { ...this.transition(ticket, 'assigned', { kind: 'assigned', by, detail: assignee.name ?? assignee.id }), assignee };
+        const name = assignee.name ?? 'A member of the support team';
+        return {
+          ok: true,
+          ticket: next,
+          note: samePerson(assignee, by) ? `${who} took ${ticket.id}.` : `${who} assigned ${ticket.id} to ${assignee.name ?? assignee.id}.`,
+          toUser: [{ kind: 'text', text: `${name} from IT support is now working on your ticket ${ticket.id}. They will reply here.` }],
+        };
+      }
+      case 'resolve': {
+        if (ticket.status === 'resolved') return refuse('INVALID_TRANSITION', `${ticket.id} is already resolved.`);
+        const next = this.transition(ticket, 'resolved', { kind: 'resolved', by });
+        return {
+          ok: true,
+          ticket: next,
+          note: `${who} resolved ${ticket.id}.`,
+          toUser: [
+            {
+              kind: 'question',
+              nodeId: `${SOLVED_QUESTION}:${ticket.id}`,
+              text: `IT support marked your ticket ${ticket.id} as resolved. Is the problem solved?`,
+              options: [
+                { id: 'yes', label: 'Yes, it is solved' },
+                { id: 'no', label: 'No, it still happens' },
+              ],
+            },
+            {
+              kind: 'question',
+              nodeId: `${RATING_QUESTION}:${ticket.id}`,
+              text: 'How happy are you with the help you got? (1 = not at all, 5 = very)',
+              options: ['1', '2', '3', '4', '5'].map((n) => ({ id: n, label: n })),
+            },
+          ],
+        };
+      }
+      case 'reopen': {
+        if (ticket.status !== 'resolved') return refuse('INVALID_TRANSITION', `${ticket.id} is not resolved.`);
+        const next = this.transition(ticket, ticket.assignee ? 'assigned' : 'open', { kind: 'reopened', by });
+        return {
+          ok: true,
+          ticket: next,
+          note: `${who} reopened ${ticket.id}.`,
+          toUser: [{ kind: 'text', text: `IT support reopened your ticket ${ticket.id}. They will reply here.` }],
+        };
+      }
+    }
+  }
+
+  private transition(ticket: Ticket, status: Ticket['status'], event: Omit<TicketEvent, 'at'>): Ticket {
+    const at = this.now().toISOString();
+    return { ...ticket, status, updatedAt: at, history: [...ticket.history, { at, ...event }] };
+  }
+
+  /** Saves the change with its card update, thread note and user notification, atomically. */
+  private async save(ticket: Ticket, note: string, replies?: readonly Reply[]): Promise<Ticket | undefined> {
+    const support = await this.channelFor(ticket);
+    const outbox: NewOutboxItem[] = [];
+    if (support) {
+      outbox.push(cardUpdate(support.channel, ticket.id));
+      outbox.push({ channel: support.channel, payload: { kind: 'thread-note', ticketId: ticket.id, text: note } });
+    }
+    if (replies?.length) outbox.push(...toUserItems(ticket, replies));
+    const saved = await this.deps.storage.updateTicket(ticket, outbox);
+    if (saved) {
+      this.deps.logger.info({ ticketId: ticket.id, status: saved.status, revision: saved.revision }, 'ticket changed');
+      this.deps.onQueued?.();
+    }
+    return saved;
+  }
+
+  private async queue(items: NewOutboxItem[]): Promise<void> {
+    if (items.length === 0) return;
+    await this.deps.storage.enqueueOutbox(items);
+    this.deps.onQueued?.();
+  }
+}
+
+/** The card is rendered at delivery time, so waiting updates of one ticket collapse into one. */
+export const cardUpdate = (channel: SupportPlatform, ticketId: string): NewOutboxItem => ({
+  channel,
+  payload: { kind: 'ticket-card', ticketId },
+  coalesceKey: `card:${ticketId}`,
+});
+
+/** Web chat cannot be reached proactively; Teams and Slack users get their notifications. */
+function toUserItems(ticket: Ticket, replies: readonly Reply[]): NewOutboxItem[] {
+  return ticket.requester.channel === 'web' ? [] : [toUser(ticket, replies)];
+}
+
+const toUser = (ticket: Ticket, replies: readonly Reply[]): NewOutboxItem => ({
+  channel: ticket.requester.channel,
+  payload: { kind: 'to-user', ticketId: ticket.id, ref: ticket.ref, replies },
+});
+
+const samePerson = (a: Person, b: Person) => a.channel === b.channel && a.id === b.id;
+
+const refuse = (code: DeskRefusal, message: string) => ({ ok: false as const, code, message });

@@ -1,0 +1,139 @@
+import { SupportDesk, SOLVED_QUESTION } from '../../src/bot/desk';
+import type { ConversationRef } from '../../src/bot/messages';
+import type { NewTicket, OutboxItem, Person, Storage, Ticket } from '../../src/bot/ports';
+import { silentLogger } from '../../src/logger';
+import { memoryStorage } from '../helpers/fixtures';
+
+const teamsRef: ConversationRef = { channel: 'teams', conversationId: 'a:personal-1', user: { id: '29:pat', name: 'Pat Example' } };
+const sam: Person = { channel: 'slack', id: 'U-SAM', name: 'Sam' };
+const kim: Person = { channel: 'slack', id: 'U-KIM', name: 'Kim' };
+const SUPPORT = { channel: 'slack', conversationId: 'C-SUPPORT' } as const;
+
+async function createTicket(storage: Storage, ref: ConversationRef = teamsRef): Promise<Ticket> {
+  const ticket: NewTicket = {
+    id: 'HD-1001',
+    number: 1001,
+    dedupeKey: 'k#1',
+    conversationKey: 'k',
+    requester: { channel: ref.channel, userId: ref.user.id, name: ref.user.name },
+    ref,
+    flowId: 'account-locked',
+    reason: 'The user asked to talk to a person.',
+    trail: [],
+    createdAt: '2026-11-23T10:00:00.000Z',
+  };
+  await storage.commitTurn({ key: 'k', expectedVersion: 0, state: { episode: 1 }, transcript: [], ticket });
+  return (await storage.getTicket('HD-1001'))!;
+}
+
+const drain = async (storage: Storage): Promise<OutboxItem[]> => {
+  const items = await storage.leaseOutbox(100, 60_000);
+  for (const item of items) await storage.completeOutbox(item);
+  return items;
+};
+
+describe('support desk: staff actions on a ticket', () => {
+  let storage: Storage;
+  let desk: SupportDesk;
+  let queued = 0;
+
+  beforeEach(async () => {
+    storage = await memoryStorage();
+    queued = 0;
+    desk = new SupportDesk({ storage, logger: silentLogger, configured: { slack: SUPPORT }, onQueued: () => queued++ });
+  });
+  afterEach(() => storage.close());
+
+  it("works a Teams user's ticket in the Slack support channel when only Slack has one", async () => {
+    const ticket = await createTicket(storage);
+    expect(await desk.channelFor(ticket)).toEqual(SUPPORT);
+    expect(await desk.announce(ticket)).toEqual([{ channel: 'slack', payload: { kind: 'ticket-card', ticketId: 'HD-1001' }, coalesceKey: 'card:HD-1001' }]);
+  });
+
+  it('prefers the support channel set in chat over the configured one', async () => {
+    await desk.useChannel({ channel: 'slack', conversationId: 'C-NEW' }, sam);
+    expect(await desk.isSupportChannel('slack', 'C-NEW')).toBe(true);
+    expect(await desk.isSupportChannel('slack', 'C-SUPPORT')).toBe(false);
+  });
+
+  it('assigns, reassigns, resolves and reopens, updating the card, noting the thread and telling the user', async () => {
+    await createTicket(storage);
+    const assigned = await desk.act('HD-1001', { kind: 'assign' }, sam, SUPPORT);
+    expect(assigned).toMatchObject({ ok: true, ticket: { status: 'assigned', assignee: sam, revision: 2 } });
+    let items = await drain(storage);
+    expect(items.map((i) => [i.channel, i.payload.kind])).toEqual([
+      ['slack', 'ticket-card'],
+      ['slack', 'thread-note'],
+      ['teams', 'to-user'],
+    ]);
+    expect(items[1]!.payload).toMatchObject({ text: 'Sam took HD-1001.' });
+    expect(items[2]!.payload).toMatchObject({ ref: teamsRef, replies: [{ kind: 'text', text: expect.stringContaining('Sam from IT support is now working on your ticket HD-1001') }] });
+
+    expect(await desk.act('HD-1001', { kind: 'reassign', to: kim }, sam, SUPPORT)).toMatchObject({ ok: true, ticket: { assignee: kim } });
+    expect((await drain(storage))[1]!.payload).toMatchObject({ text: 'Sam assigned HD-1001 to Kim.' });
+
+    const resolved = await desk.act('HD-1001', { kind: 'resolve' }, kim, SUPPORT);
+    expect(resolved).toMatchObject({ ok: true, ticket: { status: 'resolved' } });
+    items = await drain(storage);
+    const toUser = items.find((i) => i.payload.kind === 'to-user')!.payload;
+    expect(toUser.kind === 'to-user' && toUser.replies.map((r) => r.kind === 'question' && r.nodeId)).toEqual([`${SOLVED_QUESTION}:HD-1001`, 'ticket.rating:HD-1001']);
+
+    expect(await desk.act('HD-1001', { kind: 'reopen' }, kim, SUPPORT)).toMatchObject({ ok: true, ticket: { status: 'assigned', assignee: kim } });
+    const history = (await storage.getTicket('HD-1001'))!.history.map((e) => e.kind);
+    expect(history).toEqual(['created', 'assigned', 'assigned', 'resolved', 'reopened']);
+    expect(queued).toBe(4);
+  });
+
+  it('refuses actions from outside the support channel and changes nothing', async () => {
+    await createTicket(storage);
+    const result = await desk.act('HD-1001', { kind: 'resolve' }, sam, { channel: 'slack', conversationId: 'C-RANDOM' });
+    expect(result).toEqual({ ok: false, code: 'NOT_SUPPORT_CHANNEL', message: 'Ticket actions work only in the support channel.' });
+    expect(await desk.act('HD-1001', { kind: 'resolve' }, sam, { channel: 'teams', conversationId: 'C-SUPPORT' })).toMatchObject({ ok: false, code: 'NOT_SUPPORT_CHANNEL' });
+    expect(await storage.getTicket('HD-1001')).toMatchObject({ status: 'open', revision: 1 });
+    expect(await drain(storage)).toEqual([]);
+  });
+
+  it('refuses transitions that make no sense, with a message for the staff member', async () => {
+    await createTicket(storage);
+    expect(await desk.act('HD-1001', { kind: 'reopen' }, sam, SUPPORT)).toMatchObject({ ok: false, code: 'INVALID_TRANSITION', message: 'HD-1001 is not resolved.' });
+    expect(await desk.act('HD-9999', { kind: 'assign' }, sam, SUPPORT)).toMatchObject({ ok: false, code: 'TICKET_NOT_FOUND' });
+    await desk.act('HD-1001', { kind: 'assign' }, sam, SUPPORT);
+    expect(await desk.act('HD-1001', { kind: 'assign' }, sam, SUPPORT)).toMatchObject({ ok: false, message: 'HD-1001 is already assigned to Sam.' });
+  });
+
+  it('applies two simultaneous clicks one after the other, never losing either', async () => {
+    await createTicket(storage);
+    const [a, b] = await Promise.all([desk.act('HD-1001', { kind: 'assign' }, sam, SUPPORT), desk.act('HD-1001', { kind: 'assign' }, kim, SUPPORT)]);
+    expect([a.ok, b.ok]).toEqual([true, true]);
+    expect((await storage.getTicket('HD-1001'))!.revision).toBe(3);
+  });
+
+  it('reopens when the requester says it is not solved, and records a rating', async () => {
+    await createTicket(storage);
+    await desk.act('HD-1001', { kind: 'resolve' }, sam, SUPPORT);
+    expect(await desk.requesterVerdict('HD-1001', 'someone-else', false)).toMatchObject({ ok: false, code: 'TICKET_NOT_FOUND' });
+    expect(await desk.requesterVerdict('HD-1001', '29:pat', false)).toMatchObject({ ok: true, ticket: { status: 'open' } });
+    expect(await desk.rate('HD-1001', '29:pat', 6)).toMatchObject({ ok: false });
+    expect(await desk.rate('HD-1001', '29:pat', 4)).toMatchObject({ ok: true, ticket: { rating: 4 } });
+  });
+
+  it('relays staff thread messages to the user and user messages to the thread', async () => {
+    const ticket = await createTicket(storage);
+    const post = { channel: 'slack' as const, conversationId: 'C-SUPPORT', messageId: '1700000000.000100' };
+    await storage.linkSupportThread(ticket.id, post);
+    expect(await desk.relayFromStaff({ ...post, messageId: 'other' }, sam, 'hello')).toBeUndefined();
+    expect((await desk.relayFromStaff(post, sam, 'Can you try signing out of Teams?'))?.id).toBe('HD-1001');
+    await desk.relayFromUser(ticket, 'Done, it still fails');
+    const items = await drain(storage);
+    expect(items.map((i) => i.payload)).toEqual([
+      { kind: 'to-user', ticketId: 'HD-1001', ref: teamsRef, replies: [{ kind: 'text', text: 'Sam (IT support, HD-1001): Can you try signing out of Teams?' }] },
+      { kind: 'thread-note', ticketId: 'HD-1001', text: 'Pat Example: Done, it still fails' },
+    ]);
+  });
+
+  it('queues nothing for a web chat requester, who cannot be reached proactively', async () => {
+    await createTicket(storage, { channel: 'web', conversationId: 'c', user: { id: 'w1' } });
+    await desk.act('HD-1001', { kind: 'assign' }, sam, SUPPORT);
+    expect((await drain(storage)).map((i) => i.payload.kind)).toEqual(['ticket-card', 'thread-note']);
+  });
+});
