@@ -5,7 +5,7 @@
  * transaction; the outbox delivers them, so a platform outage delays them and loses nothing.
  */
 import type { ChannelName, Reply } from './messages';
-import type { Logger, NewOutboxItem, Person, Storage, SupportPost, Ticket, TicketEvent } from './ports';
+import type { Logger, NewOutboxItem, NewTicket, Person, Storage, SupportPost, Ticket, TicketEvent } from './ports';
 
 export type SupportPlatform = SupportPost['channel'];
 
@@ -69,7 +69,7 @@ export class SupportDesk {
   }
 
   /** The support channel a ticket is worked in: the requester's platform if it has one, else the other. */
-  async channelFor(ticket: Ticket): Promise<SupportChannel | undefined> {
+  async channelFor(ticket: Pick<Ticket, 'requester' | 'support'>): Promise<SupportChannel | undefined> {
     if (ticket.support) return this.supportChannel(ticket.support.channel);
     const own = ticket.requester.channel;
     const order: SupportPlatform[] = own === 'teams' ? ['teams', 'slack'] : ['slack', 'teams'];
@@ -81,7 +81,7 @@ export class SupportDesk {
   }
 
   /** Deliveries that announce a new ticket: its card in the support channel. */
-  async announce(ticket: Ticket): Promise<NewOutboxItem[]> {
+  async announce(ticket: NewTicket): Promise<NewOutboxItem[]> {
     const support = await this.channelFor(ticket);
     if (!support) {
       this.deps.logger.warn({ code: 'NO_SUPPORT_CHANNEL', ticketId: ticket.id }, 'ticket created but no support channel is set');

@@ -9,6 +9,7 @@ import { planTurn, type EscalationRequest, type TurnPlan } from './conversation'
 import { BotError } from './errors';
 import { conversationKey, type Inbound, type Reply } from './messages';
 import type { ConversationState, Logger, NewTicket, Storage, Ticket, TranscriptEntry } from './ports';
+import type { SupportDesk } from './desk';
 import type { Router } from './router';
 
 export interface EngineDeps {
@@ -16,6 +17,10 @@ export interface EngineDeps {
   readonly storage: Storage;
   readonly router: Router;
   readonly logger: Logger;
+  /** Announces new tickets in the support channel (through the outbox, in the same commit). */
+  readonly desk?: SupportDesk;
+  /** Called after a commit queued deliveries, so the outbox sends them now. */
+  readonly onQueued?: () => void;
   readonly now?: () => Date;
   /** How often a turn is retried when another turn committed first. */
   readonly maxAttempts?: number;
@@ -75,17 +80,22 @@ export class TriageEngine {
         { at, episode, actor: 'user', input: plan.input },
         ...replies.map((reply): TranscriptEntry => ({ at, episode, actor: 'bot', reply })),
       ];
-      const result = await this.store(() =>
+      const newTicket = ticket && !ticket.existing ? ticket.ticket : undefined;
+      const result = await this.store(async () =>
         storage.commitTurn({
           key,
           expectedVersion: stored?.version ?? 0,
           state: plan.state,
           transcript,
-          ticket: ticket && !ticket.existing ? ticket.ticket : undefined,
+          ticket: newTicket,
+          outbox: newTicket && this.deps.desk ? await this.store(() => this.deps.desk!.announce(newTicket)) : [],
         }),
       );
       if (result.ok) {
-        if (ticket && !ticket.existing) logger.info({ ticketId: ticket.ticket.id, flowId: ticket.ticket.flowId }, 'ticket created');
+        if (newTicket) {
+          logger.info({ ticketId: newTicket.id, flowId: newTicket.flowId, priority: newTicket.priority }, 'ticket created');
+          this.deps.onQueued?.();
+        }
         return replies;
       }
       logger.debug({ attempt }, 'conversation changed by a concurrent turn; retrying');

@@ -2,7 +2,9 @@ import { SupportDesk, SOLVED_QUESTION } from '../../src/bot/desk';
 import type { ConversationRef } from '../../src/bot/messages';
 import type { NewTicket, OutboxItem, Person, Storage, Ticket } from '../../src/bot/ports';
 import { silentLogger } from '../../src/logger';
-import { memoryStorage } from '../helpers/fixtures';
+import { TriageEngine } from '../../src/bot/engine';
+import { createRouter } from '../../src/bot/router';
+import { Chat, fixtureCatalogue, memoryStorage } from '../helpers/fixtures';
 
 const teamsRef: ConversationRef = { channel: 'teams', conversationId: 'a:personal-1', user: { id: '29:pat', name: 'Pat Example' } };
 const sam: Person = { channel: 'slack', id: 'U-SAM', name: 'Sam' };
@@ -135,5 +137,16 @@ describe('support desk: staff actions on a ticket', () => {
     await createTicket(storage, { channel: 'web', conversationId: 'c', user: { id: 'w1' } });
     await desk.act('HD-1001', { kind: 'assign' }, sam, SUPPORT);
     expect((await drain(storage)).map((i) => i.payload.kind)).toEqual(['ticket-card', 'thread-note']);
+  });
+
+  it('queues the new ticket\'s card with the escalating turn, once, however often the user asks', async () => {
+    const catalogue = fixtureCatalogue();
+    const engine = new TriageEngine({ catalogue, storage, router: createRouter(catalogue), logger: silentLogger, desk, onQueued: () => queued++ });
+    const chat = new Chat(engine, teamsRef);
+    await chat.say('wifi broken');
+    await chat.say('talk to someone');
+    await chat.say('talk to someone');
+    expect((await drain(storage)).map((i) => i.payload)).toEqual([{ kind: 'ticket-card', ticketId: 'HD-1001' }]);
+    expect(queued).toBe(1);
   });
 });
