@@ -82,7 +82,14 @@ const EnvSchema = z.object({
       }
       return url.endsWith('/') ? url : `${url}/`;
     }),
+
+  // Where support staff work tickets (either or both; also settable in chat).
+  SLACK_SUPPORT_CHANNEL: optionalText.pipe(z.string().regex(/^[CG][A-Z0-9]{4,}$/, 'must be a Slack channel id such as C0123456789 (not a #name)').optional()),
+  TEAMS_SUPPORT_CHANNEL: optionalText,
+  TEAMS_SERVICE_URL: optionalText.pipe(z.string().url('must be the https URL Teams uses for the tenant, e.g. https://smba.trafficmanager.net/emea/').optional()),
 }).superRefine((e, ctx) => {
+  if (e.TEAMS_SUPPORT_CHANNEL && !e.TEAMS_SERVICE_URL)
+    ctx.addIssue({ code: 'custom', path: ['TEAMS_SERVICE_URL'], message: 'is required when TEAMS_SUPPORT_CHANNEL is set' });
   if (e.MicrosoftAppId && !e.MicrosoftAppPassword && e.MicrosoftAppType !== 'UserAssignedMSI')
     ctx.addIssue({ code: 'custom', path: ['MicrosoftAppPassword'], message: 'is required when MicrosoftAppId is set (except with MicrosoftAppType=UserAssignedMSI)' });
   if (e.MicrosoftAppType === 'SingleTenant' && e.MicrosoftAppId && !e.MicrosoftAppTenantId)
@@ -113,6 +120,11 @@ export type Config = Readonly<{
   teams: TeamsConfig;
   /** Absent when Slack is not configured. */
   slack?: SlackConfig;
+  /** Support channels from the environment; staff can also set one in chat. */
+  support: Readonly<{
+    slack?: { channel: 'slack'; conversationId: string };
+    teams?: { channel: 'teams'; conversationId: string; serviceUrl: string };
+  }>;
 }>;
 
 export type TeamsConfig = Readonly<{
@@ -168,5 +180,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           }),
         }
       : {}),
+    support: Object.freeze({
+      ...(e.SLACK_SUPPORT_CHANNEL ? { slack: { channel: 'slack' as const, conversationId: e.SLACK_SUPPORT_CHANNEL } } : {}),
+      ...(e.TEAMS_SUPPORT_CHANNEL && e.TEAMS_SERVICE_URL
+        ? { teams: { channel: 'teams' as const, conversationId: e.TEAMS_SUPPORT_CHANNEL, serviceUrl: e.TEAMS_SERVICE_URL } }
+        : {}),
+    }),
   });
 }

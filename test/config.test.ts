@@ -8,6 +8,7 @@ describe('configuration from environment variables', () => {
       logLevel: 'info',
       webChatEnabled: true,
       teams: { appType: 'MultiTenant' },
+      support: {},
     });
   });
 
@@ -21,6 +22,7 @@ describe('configuration from environment variables', () => {
       logLevel: 'debug',
       webChatEnabled: false,
       teams: { appType: 'MultiTenant' },
+      support: {},
     });
   });
 
@@ -83,5 +85,14 @@ describe('configuration from environment variables', () => {
     }
     expect(message).toMatch(/SLACK_BOT_TOKEN: must be a bot token starting with xoxb-/);
     expect(message).not.toContain('xoxp-user-token-123');
+  });
+
+  it('reads the support channels', () => {
+    expect(loadConfig({ SLACK_SUPPORT_CHANNEL: 'C0123ABCD', TEAMS_SUPPORT_CHANNEL: '19:abc@thread.tacv2', TEAMS_SERVICE_URL: 'https://smba.trafficmanager.net/emea/' }).support).toEqual({
+      slack: { channel: 'slack', conversationId: 'C0123ABCD' },
+      teams: { channel: 'teams', conversationId: '19:abc@thread.tacv2', serviceUrl: 'https://smba.trafficmanager.net/emea/' },
+    });
+    expect(() => loadConfig({ SLACK_SUPPORT_CHANNEL: '#it-support' })).toThrow(/SLACK_SUPPORT_CHANNEL: must be a Slack channel id such as C0123456789/);
+    expect(() => loadConfig({ TEAMS_SUPPORT_CHANNEL: '19:abc@thread.tacv2' })).toThrow(/TEAMS_SERVICE_URL: is required when TEAMS_SUPPORT_CHANNEL is set/);
   });
 });
