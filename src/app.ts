@@ -4,7 +4,10 @@
  */
 import { registerWebChat } from './adapters/web/chat-api';
 import { createStorage } from './adapters/storage';
+import { SupportDesk } from './bot/desk';
 import { TriageEngine } from './bot/engine';
+import type { ChannelName } from './bot/messages';
+import { OutboxDispatcher, type Deliverer } from './bot/outbox';
 import type { Logger, Storage } from './bot/ports';
 import { createRouter } from './bot/router';
 import type { Config } from './config';
@@ -13,6 +16,8 @@ import { createHttpServer, type HttpServer } from './server';
 
 export interface App {
   readonly engine: TriageEngine;
+  readonly desk: SupportDesk;
+  readonly outbox: OutboxDispatcher;
   readonly storage: Storage;
   readonly http: HttpServer;
   /** Graceful stop: refuse new requests, finish turns in flight, close storage. */
@@ -35,14 +40,21 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     await storage.close().catch(() => undefined);
     throw err;
   }
-  const engine = new TriageEngine({ catalogue, storage, router: createRouter(catalogue), logger });
+  // Channel adapters that can post on their own (Teams, Slack) add their deliverer here.
+  const deliverers: Partial<Record<ChannelName, Deliverer>> = {};
+  const outbox = new OutboxDispatcher({ storage, deliverers, logger: logger.child({ component: 'outbox' }) });
+  const desk = new SupportDesk({ storage, logger, configured: config.support, onQueued: () => outbox.kick() });
+  const engine = new TriageEngine({ catalogue, storage, router: createRouter(catalogue), logger, desk, onQueued: () => outbox.kick() });
   const http = createHttpServer({ logger, storage, flowCount: catalogue.flows.size });
   if (config.webChatEnabled) registerWebChat(http.server, { engine, logger });
+  outbox.start();
   logger.info({ flows: catalogue.flows.size, storage: storage.backend, webChat: config.webChatEnabled }, 'bot ready');
 
   let stopped: Promise<void> | undefined;
   return {
     engine,
+    desk,
+    outbox,
     storage,
     http,
     stop: () =>
@@ -50,6 +62,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
         http.markStopping();
         const closing = http.stopAccepting();
         await engine.drain();
+        await outbox.stop();
         await closing;
         await storage.close();
       })()),
