@@ -133,11 +133,14 @@ export class SupportDesk {
     return ticket;
   }
 
-  /** What the requester writes while their ticket is open goes to the ticket's thread. */
-  async relayFromUser(ticket: Ticket, text: string): Promise<void> {
+  /**
+   * What the requester writes while their ticket is open goes to the ticket's thread. Returns
+   * the deliveries (the engine commits them with the turn); none when no support channel is set.
+   */
+  async relayFromUser(ticket: Ticket, text: string): Promise<NewOutboxItem[]> {
     const support = await this.channelFor(ticket);
-    if (!support) return;
-    await this.queue([{ channel: support.channel, payload: { kind: 'thread-note', ticketId: ticket.id, text: `${ticket.requester.name ?? 'Requester'}: ${text}` } }]);
+    if (!support) return [];
+    return [{ channel: support.channel, payload: { kind: 'thread-note', ticketId: ticket.id, text: `${ticket.requester.name ?? 'Requester'}: ${text}` } }];
   }
 
   private apply(ticket: Ticket, action: StaffAction, by: Person): { ok: true; ticket: Ticket; note: string; toUser?: Reply[] } | { ok: false; code: DeskRefusal; message: string } {

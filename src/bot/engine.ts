@@ -8,8 +8,9 @@ import type { Catalogue } from '../flows/catalogue';
 import { planTurn, type EscalationRequest, type TurnPlan } from './conversation';
 import { BotError } from './errors';
 import { conversationKey, type Inbound, type Reply } from './messages';
-import type { ConversationState, Logger, NewTicket, Storage, Ticket, TranscriptEntry } from './ports';
-import type { SupportDesk } from './desk';
+import type { ConversationState, Logger, NewOutboxItem, NewTicket, Storage, Ticket, TranscriptEntry, UserInput } from './ports';
+import { parseCommand } from './commands';
+import { RATING_QUESTION, SOLVED_QUESTION, type SupportDesk } from './desk';
 import type { Router } from './router';
 
 export interface EngineDeps {
@@ -70,7 +71,8 @@ export class TriageEngine {
     const { storage, logger } = this.deps;
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
       const stored = await this.store(() => storage.loadConversation(key));
-      const plan = this.plan(stored?.state, inbound);
+      const withTicket = await this.store(() => this.ticketTurn(key, stored?.state, inbound));
+      const plan = withTicket?.plan ?? this.plan(stored?.state, inbound);
       const ticket = plan.escalation ? await this.ticketFor(key, plan.state.episode, inbound, plan.escalation) : undefined;
       const replies = ticket ? fillEscalation(plan.replies, ticket.ticket, ticket.existing) : [...plan.replies];
       if (plan.listTickets) replies.unshift(await this.ticketList(inbound.ref.user.id));
@@ -88,14 +90,12 @@ export class TriageEngine {
           state: plan.state,
           transcript,
           ticket: newTicket,
-          outbox: newTicket && this.deps.desk ? await this.store(() => this.deps.desk!.announce(newTicket)) : [],
+          outbox: [...(withTicket?.outbox ?? []), ...(newTicket && this.deps.desk ? await this.deps.desk.announce(newTicket) : [])],
         }),
       );
       if (result.ok) {
-        if (newTicket) {
-          logger.info({ ticketId: newTicket.id, flowId: newTicket.flowId, priority: newTicket.priority }, 'ticket created');
-          this.deps.onQueued?.();
-        }
+        if (newTicket) logger.info({ ticketId: newTicket.id, flowId: newTicket.flowId, priority: newTicket.priority }, 'ticket created');
+        if (newTicket || withTicket?.outbox.length) this.deps.onQueued?.();
         return replies;
       }
       logger.debug({ attempt }, 'conversation changed by a concurrent turn; retrying');
@@ -117,6 +117,46 @@ export class TriageEngine {
       const sorry: Reply = { kind: 'text', text: 'Sorry, I lost track of our conversation, so let us start again.' };
       return { ...plan, replies: [sorry, ...plan.replies] };
     }
+  }
+
+  /**
+   * Turns that belong to the user's ticket rather than to triage: the answers to "is it solved?"
+   * and the rating after staff resolved it, and free text while the ticket of this triage is
+   * still open, which goes to the ticket's thread for the staff. Undefined: triage handles it.
+   */
+  private async ticketTurn(
+    key: string,
+    state: ConversationState | undefined,
+    inbound: Inbound,
+  ): Promise<{ plan: TurnPlan; outbox: NewOutboxItem[] } | undefined> {
+    const desk = this.deps.desk;
+    if (!desk) return undefined;
+    const unchanged = (input: UserInput, replies: Reply[]): TurnPlan => ({ state: state ?? { episode: 0 }, replies, input });
+    const userId = inbound.ref.user.id;
+
+    if (inbound.kind === 'choice' && (inbound.nodeId.startsWith(`${SOLVED_QUESTION}:`) || inbound.nodeId.startsWith(`${RATING_QUESTION}:`))) {
+      const [question, ticketId = ''] = inbound.nodeId.split(':');
+      const input: UserInput = { kind: 'choice', nodeId: inbound.nodeId, optionId: inbound.optionId };
+      if (question === SOLVED_QUESTION) {
+        const result = await desk.requesterVerdict(ticketId, userId, inbound.optionId === 'yes');
+        const text = !result.ok
+          ? result.message
+          : inbound.optionId === 'yes'
+            ? `Great, ${ticketId} stays closed. Thanks for letting us know.`
+            : `Sorry about that. I have reopened ${ticketId} and told the support team; they will reply here.`;
+        return { plan: unchanged(input, [{ kind: 'text', text }]), outbox: [] };
+      }
+      const result = await desk.rate(ticketId, userId, Number(inbound.optionId));
+      return { plan: unchanged(input, [{ kind: 'text', text: result.ok ? 'Thank you for the rating.' : result.message }]), outbox: [] };
+    }
+
+    if (inbound.kind !== 'text' || parseCommand(inbound.text) || !state) return undefined;
+    const ticket = await this.deps.storage.findTicketByDedupeKey(`${key}#${state.episode}`);
+    if (!ticket || ticket.status === 'resolved') return undefined;
+    const outbox = await desk.relayFromUser(ticket, inbound.text);
+    if (outbox.length === 0) return undefined;
+    const text = `I passed that on to the support team with your ticket ${ticket.id}. Type "restart" if you need help with something else.`;
+    return { plan: unchanged({ kind: 'text', text: inbound.text }, [{ kind: 'text', text }]), outbox };
   }
 
   /** The user's own tickets, newest first; never anyone else's. */

@@ -125,7 +125,7 @@ describe('support desk: staff actions on a ticket', () => {
     await storage.linkSupportThread(ticket.id, post);
     expect(await desk.relayFromStaff({ ...post, messageId: 'other' }, sam, 'hello')).toBeUndefined();
     expect((await desk.relayFromStaff(post, sam, 'Can you try signing out of Teams?'))?.id).toBe('HD-1001');
-    await desk.relayFromUser(ticket, 'Done, it still fails');
+    await storage.enqueueOutbox(await desk.relayFromUser(ticket, 'Done, it still fails'));
     const items = await drain(storage);
     expect(items.map((i) => i.payload)).toEqual([
       { kind: 'to-user', ticketId: 'HD-1001', ref: teamsRef, replies: [{ kind: 'text', text: 'Sam (IT support, HD-1001): Can you try signing out of Teams?' }] },
@@ -148,5 +148,35 @@ describe('support desk: staff actions on a ticket', () => {
     await chat.say('talk to someone');
     expect((await drain(storage)).map((i) => i.payload)).toEqual([{ kind: 'ticket-card', ticketId: 'HD-1001' }]);
     expect(queued).toBe(1);
+  });
+
+  it("relays the user's messages to the open ticket's thread, and handles the resolve questions", async () => {
+    const catalogue = fixtureCatalogue();
+    const engine = new TriageEngine({ catalogue, storage, router: createRouter(catalogue), logger: silentLogger, desk });
+    const chat = new Chat(engine, teamsRef);
+    await chat.say('wifi broken');
+    await chat.say('talk to someone');
+    await drain(storage);
+    const relayed = await chat.say('It also fails on my phone');
+    expect(relayed).toEqual([{ kind: 'text', text: expect.stringContaining('passed that on to the support team with your ticket HD-1001') }]);
+    expect((await drain(storage)).map((i) => i.payload)).toEqual([{ kind: 'thread-note', ticketId: 'HD-1001', text: 'Pat Example: It also fails on my phone' }]);
+
+    await desk.act('HD-1001', { kind: 'resolve' }, sam, SUPPORT);
+    await drain(storage);
+    const stale = await chat.say('hello?');
+    expect(stale.some((r) => r.kind === 'text' && r.text.includes('passed that on'))).toBe(false); // resolved: back to triage
+    const verdict = await chat.choose('ticket.solved:HD-1001', 'no');
+    expect(verdict[0]!.text).toMatch(/reopened HD-1001/);
+    expect((await storage.getTicket('HD-1001'))!.status).toBe('open');
+    expect(await chat.choose('ticket.rating:HD-1001', '2')).toEqual([{ kind: 'text', text: 'Thank you for the rating.' }]);
+    expect((await storage.getTicket('HD-1001'))!.rating).toBe(2);
+    // Someone else's click on the same question changes nothing.
+    const other = new Chat(engine, { ...teamsRef, conversationId: 'a:other', user: { id: '29:eve' } });
+    expect((await other.choose('ticket.rating:HD-1001', '5'))[0]!.text).toMatch(/no ticket HD-1001 of yours/);
+    expect((await storage.getTicket('HD-1001'))!.rating).toBe(2);
+
+    await chat.say('restart');
+    const fresh = await chat.say('wifi broken');
+    expect(fresh.some((r) => r.kind === 'question')).toBe(true);
   });
 });
