@@ -4,7 +4,7 @@
  * saved together with its deliveries (card update, thread note, user notification) in one
  * transaction; the outbox delivers them, so a platform outage delays them and loses nothing.
  */
-import type { ChannelName, Reply } from './messages';
+import { conversationKey, type ChannelName, type ConversationRef, type Reply } from './messages';
 import type { Logger, NewOutboxItem, NewTicket, Person, Storage, SupportPost, Ticket, TicketEvent } from './ports';
 
 export type SupportPlatform = SupportPost['channel'];
@@ -14,6 +14,17 @@ export interface SupportChannel {
   readonly channel: SupportPlatform;
   readonly conversationId: string;
   readonly serviceUrl?: string;
+}
+
+export interface ThreadTicketRequest {
+  /** The original poster, where they can be reached: the thread the message is in. */
+  readonly ref: ConversationRef;
+  /** The message the ticket is made from (Slack ts, Teams message id). */
+  readonly messageId: string;
+  /** The message and its thread replies, oldest first, as "name: text". */
+  readonly messages: readonly string[];
+  readonly by: Person;
+  readonly source: 'shortcut' | 'reaction' | 'message action';
 }
 
 export type StaffAction =
@@ -88,6 +99,38 @@ export class SupportDesk {
       return [];
     }
     return [cardUpdate(support.channel, ticket.id)];
+  }
+
+  /**
+   * Staff turned a chat message (and its thread) into a ticket, with the original poster as the
+   * requester. One ticket per message, however often the shortcut, reaction or action fires.
+   */
+  async ticketFromThread(request: ThreadTicketRequest): Promise<{ ticket: Ticket; created: boolean }> {
+    const { storage, logger } = this.deps;
+    const dedupeKey = `thread:${request.ref.channel}:${request.ref.conversationId}:${request.messageId}`;
+    const existing = await storage.findTicketByDedupeKey(dedupeKey);
+    if (existing) return { ticket: existing, created: false };
+    const number = await storage.nextTicketNumber();
+    const firstLine = request.messages[0]?.split('\n')[0]?.trim() ?? '';
+    const ticket: NewTicket = {
+      id: `HD-${number}`,
+      number,
+      dedupeKey,
+      conversationKey: conversationKey(request.ref),
+      requester: { channel: request.ref.channel, userId: request.ref.user.id, ...(request.ref.user.name ? { name: request.ref.user.name } : {}) },
+      ref: request.ref,
+      reason: `${request.by.name ?? request.by.id} made a ticket from a chat message (${request.source}).`,
+      summary: firstLine.length > 120 ? `${firstLine.slice(0, 119)}…` : firstLine || 'Ticket from a chat thread',
+      messages: request.messages,
+      trail: [],
+      createdAt: this.now().toISOString(),
+    };
+    const result = await storage.createTicket(ticket, await this.announce(ticket));
+    if (result.created) {
+      logger.info({ ticketId: result.ticket.id, source: request.source }, 'ticket created from a thread');
+      this.deps.onQueued?.();
+    }
+    return result;
   }
 
   /** A staff action from a button or command; refused unless it comes from the support channel. */

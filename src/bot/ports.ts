@@ -93,6 +93,8 @@ export interface NewTicket {
   readonly summary?: string;
   readonly since?: string;
   readonly affected?: Affected;
+  /** For a ticket made from a chat thread: the original message and the replies, oldest first. */
+  readonly messages?: readonly string[];
 }
 
 export interface Ticket extends NewTicket {
@@ -175,6 +177,11 @@ export interface Storage {
    * ticket (revision + 1), or undefined when another change got there first.
    */
   updateTicket(ticket: Ticket, outbox?: readonly NewOutboxItem[]): Promise<Ticket | undefined>;
+  /**
+   * Creates a ticket outside a triage turn (staff turning a thread into a ticket) with its
+   * deliveries; a second call with the same dedupe key returns the first ticket and queues nothing.
+   */
+  createTicket(ticket: NewTicket, outbox?: readonly NewOutboxItem[]): Promise<{ readonly ticket: Ticket; readonly created: boolean }>;
   /** Records which support-channel thread belongs to a ticket (after its card was posted). */
   linkSupportThread(ticketId: string, post: SupportPost): Promise<void>;
   findTicketBySupportThread(channel: SupportPost['channel'], conversationId: string, messageId: string): Promise<Ticket | undefined>;

@@ -14,6 +14,8 @@ export interface TicketView {
   readonly answers: readonly string[];
   /** Remediations shown to the user and what came of them. */
   readonly tried: readonly string[];
+  /** For a ticket made from a thread: the messages, oldest first. */
+  readonly messages: readonly string[];
   /** Buttons that make sense in the ticket's state. */
   readonly actions: readonly { readonly id: TicketActionId; readonly label: string }[];
   /** One line for notifications and fallback text. */
@@ -55,6 +57,7 @@ export function ticketView(ticket: Ticket, flowTitle?: string): TicketView {
     facts,
     answers,
     tried,
+    messages: ticket.messages ?? [],
     actions,
     summaryLine: `${ticket.id} (${ticket.priority}, ${STATUS[ticket.status].toLowerCase()}): ${summary}`,
   };

@@ -179,4 +179,28 @@ describe('support desk: staff actions on a ticket', () => {
     const fresh = await chat.say('wifi broken');
     expect(fresh.some((r) => r.kind === 'question')).toBe(true);
   });
+
+  it('turns a chat thread into one ticket with the original poster as requester', async () => {
+    const poster: ConversationRef = { channel: 'slack', conversationId: 'C-GENERAL', threadId: '1700000000.000100', user: { id: 'U-PAT', name: 'Pat' } };
+    const request = {
+      ref: poster,
+      messageId: '1700000000.000100',
+      messages: ['Pat: Outlook keeps asking for my password since this morning\nand Teams too', 'Kim: same here'],
+      by: sam,
+      source: 'reaction' as const,
+    };
+    const first = await desk.ticketFromThread(request);
+    const again = await desk.ticketFromThread({ ...request, source: 'shortcut' });
+    expect(first.created).toBe(true);
+    expect(again).toEqual({ ticket: first.ticket, created: false });
+    expect(first.ticket).toMatchObject({
+      id: 'HD-1001',
+      requester: { channel: 'slack', userId: 'U-PAT', name: 'Pat' },
+      ref: poster,
+      summary: 'Pat: Outlook keeps asking for my password since this morning',
+      messages: request.messages,
+      status: 'open',
+    });
+    expect((await drain(storage)).map((i) => i.payload)).toEqual([{ kind: 'ticket-card', ticketId: 'HD-1001' }]);
+  });
 });

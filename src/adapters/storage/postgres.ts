@@ -6,6 +6,7 @@ import { Pool, type PoolClient } from 'pg';
 import type {
   CommitResult,
   NewOutboxItem,
+  NewTicket,
   OutboxItem,
   Storage,
   StoredConversation,
@@ -216,6 +217,22 @@ export class PostgresStorage implements Storage {
       await insertOutbox(client, outbox);
       return saved;
     });
+  }
+
+  async createTicket(ticket: NewTicket, outbox: readonly NewOutboxItem[] = []): Promise<{ ticket: Ticket; created: boolean }> {
+    const created = await this.transaction(async (client) => {
+      const inserted = await client.query(
+        `INSERT INTO tickets (number, id, dedupe_key, conversation_key, requester_id, status, data, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, 'open', $6, $7, now()) ON CONFLICT DO NOTHING`,
+        [ticket.number, ticket.id, ticket.dedupeKey, ticket.conversationKey, ticket.requester.userId, ticketData(ticket), ticket.createdAt],
+      );
+      if (inserted.rowCount !== 1) return false;
+      await insertOutbox(client, outbox);
+      return true;
+    });
+    const stored = await this.findTicketByDedupeKey(ticket.dedupeKey);
+    if (!stored) throw new Error(`ticket ${ticket.id} could not be stored (its number is taken)`);
+    return { ticket: stored, created };
   }
 
   async linkSupportThread(ticketId: string, post: SupportPost): Promise<void> {

@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import type {
   CommitResult,
   NewOutboxItem,
+  NewTicket,
   OutboxItem,
   Storage,
   StoredConversation,
@@ -205,6 +206,24 @@ export class SqliteStorage implements Storage {
         return saved;
       })
       .immediate();
+  }
+
+  async createTicket(ticket: NewTicket, outbox: readonly NewOutboxItem[] = []): Promise<{ ticket: Ticket; created: boolean }> {
+    const created = this.db
+      .transaction(() => {
+        const now = new Date().toISOString();
+        const inserted = this.sql(
+          `INSERT INTO tickets (number, id, dedupe_key, conversation_key, requester_id, status, data, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?) ON CONFLICT DO NOTHING`,
+        ).run(ticket.number, ticket.id, ticket.dedupeKey, ticket.conversationKey, ticket.requester.userId, ticketData(ticket), ticket.createdAt, now);
+        if (inserted.changes !== 1) return false;
+        this.insertOutbox(outbox);
+        return true;
+      })
+      .immediate();
+    const stored = this.ticketWhere('dedupe_key = ?', ticket.dedupeKey)[0];
+    if (!stored) throw new Error(`ticket ${ticket.id} could not be stored (its number is taken)`);
+    return { ticket: stored, created };
   }
 
   async linkSupportThread(ticketId: string, post: SupportPost): Promise<void> {

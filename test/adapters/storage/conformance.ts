@@ -232,5 +232,18 @@ export function storageConformance(name: string, makeHarness: () => Promise<Stor
       await store.setSetting('support.slack', 'C2');
       expect(await (await harness.openSecond()).getSetting('support.slack')).toBe('C2');
     });
+
+    it('creates a ticket outside a turn once per dedupe key, with its deliveries', async () => {
+      const card = { channel: 'slack' as const, payload: { kind: 'ticket-card' as const, ticketId: 'HD-1001' } };
+      const second = await harness.openSecond();
+      const [a, b] = await Promise.all([
+        store.createTicket(ticket(1001, 'slack:C1:1700.1'), [card]),
+        second.createTicket(ticket(1002, 'slack:C1:1700.1'), [card]),
+      ]);
+      expect([a.created, b.created].sort()).toEqual([false, true]);
+      expect(a.ticket.id).toBe(b.ticket.id);
+      expect(await store.listTickets()).toHaveLength(1);
+      expect(await store.leaseOutbox(10, 60_000)).toHaveLength(1);
+    });
   });
 }
