@@ -80,8 +80,10 @@ export class SupportDesk {
   }
 
   /** The support channel a ticket is worked in: the requester's platform if it has one, else the other. */
-  async channelFor(ticket: Pick<Ticket, 'requester' | 'support'>): Promise<SupportChannel | undefined> {
-    if (ticket.support) return this.supportChannel(ticket.support.channel);
+  async channelFor(ticket: Pick<Ticket, 'id' | 'requester'>): Promise<SupportChannel | undefined> {
+    // Once the card is posted, the ticket stays where it is worked.
+    const posted = await this.deps.storage.supportPostOf(ticket.id);
+    if (posted) return this.supportChannel(posted.channel);
     const own = ticket.requester.channel;
     const order: SupportPlatform[] = own === 'teams' ? ['teams', 'slack'] : ['slack', 'teams'];
     for (const channel of order) {

@@ -103,7 +103,6 @@ export interface Ticket extends NewTicket {
   /** Bumped on every change; an update based on an older revision is refused. */
   readonly revision: number;
   readonly assignee?: Person;
-  readonly support?: SupportPost;
   readonly history: readonly TicketEvent[];
   readonly rating?: number;
   readonly updatedAt: string;
@@ -184,6 +183,8 @@ export interface Storage {
   createTicket(ticket: NewTicket, outbox?: readonly NewOutboxItem[]): Promise<{ readonly ticket: Ticket; readonly created: boolean }>;
   /** Records which support-channel thread belongs to a ticket (after its card was posted). */
   linkSupportThread(ticketId: string, post: SupportPost): Promise<void>;
+  /** The card (and thread) of a ticket in the support channel, once posted. */
+  supportPostOf(ticketId: string): Promise<SupportPost | undefined>;
   findTicketBySupportThread(channel: SupportPost['channel'], conversationId: string, messageId: string): Promise<Ticket | undefined>;
   enqueueOutbox(items: readonly NewOutboxItem[]): Promise<void>;
   /**

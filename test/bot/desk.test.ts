@@ -52,6 +52,15 @@ describe('support desk: staff actions on a ticket', () => {
     expect(await desk.announce(ticket)).toEqual([{ channel: 'slack', payload: { kind: 'ticket-card', ticketId: 'HD-1001' }, coalesceKey: 'card:HD-1001' }]);
   });
 
+  it('keeps a ticket in the support channel where its card was posted', async () => {
+    const teamsSupport = { channel: 'teams' as const, conversationId: '19:support@thread.tacv2', serviceUrl: 'https://smba.example/' };
+    const both = new SupportDesk({ storage, logger: silentLogger, configured: { slack: SUPPORT, teams: teamsSupport } });
+    const ticket = await createTicket(storage, { ...teamsRef, channel: 'slack' });
+    expect(await both.channelFor(ticket)).toEqual(SUPPORT);
+    await storage.linkSupportThread(ticket.id, { channel: 'teams', conversationId: teamsSupport.conversationId, messageId: 'act-1' });
+    expect(await both.channelFor(ticket)).toEqual(teamsSupport);
+  });
+
   it('prefers the support channel set in chat over the configured one', async () => {
     await desk.useChannel({ channel: 'slack', conversationId: 'C-NEW' }, sam);
     expect(await desk.isSupportChannel('slack', 'C-NEW')).toBe(true);

@@ -242,6 +242,15 @@ export class PostgresStorage implements Storage {
     );
   }
 
+  async supportPostOf(ticketId: string): Promise<SupportPost | undefined> {
+    const { rows } = await this.pool.query<{ channel: SupportPost['channel']; conversation_id: string; message_id: string }>(
+      'SELECT channel, conversation_id, message_id FROM support_threads WHERE ticket_id = $1 ORDER BY ctid LIMIT 1',
+      [ticketId],
+    );
+    const row = rows[0];
+    return row ? { channel: row.channel, conversationId: row.conversation_id, messageId: row.message_id } : undefined;
+  }
+
   async findTicketBySupportThread(channel: SupportPost['channel'], conversationId: string, messageId: string): Promise<Ticket | undefined> {
     const tickets = await this.ticketsWhere(
       'id = (SELECT ticket_id FROM support_threads WHERE channel = $1 AND conversation_id = $2 AND message_id = $3)',

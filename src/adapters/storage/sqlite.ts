@@ -233,7 +233,13 @@ export class SqliteStorage implements Storage {
       post.messageId,
       ticketId,
     );
+  }
 
+  async supportPostOf(ticketId: string): Promise<SupportPost | undefined> {
+    const row = this.sql('SELECT channel, conversation_id, message_id FROM support_threads WHERE ticket_id = ? ORDER BY rowid LIMIT 1').get(ticketId) as
+      | { channel: SupportPost['channel']; conversation_id: string; message_id: string }
+      | undefined;
+    return row ? { channel: row.channel, conversationId: row.conversation_id, messageId: row.message_id } : undefined;
   }
 
   async findTicketBySupportThread(channel: SupportPost['channel'], conversationId: string, messageId: string): Promise<Ticket | undefined> {

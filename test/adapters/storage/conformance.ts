@@ -186,6 +186,8 @@ export function storageConformance(name: string, makeHarness: () => Promise<Stor
       expect((await second.findTicketBySupportThread('slack', 'C-support', '1700000000.000100'))?.id).toBe('HD-1001');
       expect(await second.findTicketBySupportThread('slack', 'C-support', '1700000000.999999')).toBeUndefined();
       expect(await second.findTicketBySupportThread('teams', 'C-support', '1700000000.000100')).toBeUndefined();
+      expect(await second.supportPostOf('HD-1001')).toEqual({ channel: 'slack', conversationId: 'C-support', messageId: '1700000000.000100' });
+      expect(await second.supportPostOf('HD-1002')).toBeUndefined();
     });
 
     it('leases outbox items to one instance at a time, oldest first, and hands back failed ones later', async () => {
