@@ -10,12 +10,11 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
 import { CATALOGUE_DIR } from '../paths';
 import type { FlowMachine } from './compile';
-import { FlowSchema, TopicsSchema, type FlowDefinition, type FlowNode, type Topic } from './schema';
-import { compileChecked, formatProblem, type Problem } from './validate';
+import { FlowSchema, MAX_OPTIONS, TopicsSchema, type FlowDefinition, type FlowNode, type Topic } from './schema';
+import { checkRoutingAcrossFlows, compileChecked, formatProblem, type Problem } from './validate';
 
 export const TOPICS_FILE = 'topics.yaml';
-/** Questions and menus carry at most this many options (fits a Teams card and a Slack actions block). */
-export const MAX_OPTIONS = 6;
+export { MAX_OPTIONS } from './schema';
 
 export interface LoadedFlow {
   readonly definition: FlowDefinition;
@@ -91,6 +90,8 @@ export function validateCatalogue(dir: string = CATALOGUE_DIR): { catalogue?: Ca
       nodes: new Map(flow.nodes.map((n) => [n.id, n])),
     });
   }
+
+  problems.push(...checkRoutingAcrossFlows([...flows.values()]));
 
   if (topics) {
     for (const topic of topics) {

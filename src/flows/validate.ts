@@ -6,7 +6,7 @@
 import { getSimplePaths } from '@xstate/graph';
 import { transition } from 'xstate';
 import { answerEvents, buildMachine, choicesOf, CLOSED, RESOLVED, stateName, type FlowMachine } from './compile';
-import type { FlowDefinition, FlowNode } from './schema';
+import { ERROR_CODE_PATTERN, FACTS, factMatch, MAX_OPTIONS, type FlowDefinition, type FlowNode } from './schema';
 
 export interface Problem {
   readonly file: string;
@@ -32,6 +32,7 @@ export function checkFlowGraph(flow: FlowDefinition, file: string): Problem[] {
   });
 
   if (!indexById.has(flow.start)) report('start', `unknown node "${flow.start}"`);
+  problems.push(...checkFlowFacts(flow, file));
 
   flow.nodes.forEach((node, i) => {
     if (node.type === 'question') {
@@ -119,4 +120,95 @@ export function compileChecked(flow: FlowDefinition, file: string): { machine?: 
   const machine = buildMachine(flow);
   const problems = checkFlowPaths(flow, machine, file);
   return problems.length > 0 ? { problems } : { machine, problems };
+}
+
+/**
+ * The `facts` rules of one flow: each names a question of this flow and options of that question,
+ * with values the fact can take; a value chooses one option only. The question after an answer
+ * taken from the first message gets a "That's not right" button, so it needs a free place.
+ */
+export function checkFlowFacts(flow: FlowDefinition, file: string): Problem[] {
+  const problems: Problem[] = [];
+  const report = (path: string, message: string) => problems.push({ file, path, message });
+  const byId = new Map(flow.nodes.map((n) => [n.id, n]));
+  const chosen = new Map<string, string>();
+  flow.facts.forEach((rule, i) => {
+    const node = byId.get(rule.question);
+    if (!node || node.type !== 'question') {
+      report(`facts[${i}].question`, node ? `"${rule.question}" is a ${node.type}, not a question` : `unknown question "${rule.question}"`);
+      return;
+    }
+    const allowed: readonly string[] = FACTS[rule.fact];
+    for (const [optionId, values] of Object.entries(rule.answers)) {
+      const where = `facts[${i}].answers.${optionId}`;
+      const option = node.options.find((o) => o.id === optionId);
+      if (!option) {
+        report(where, `unknown option "${optionId}" of question "${node.id}" (it has: ${node.options.map((o) => o.id).join(', ')})`);
+        continue;
+      }
+      values.forEach((value, k) => {
+        const valid = rule.fact === 'error-code' ? ERROR_CODE_PATTERN.test(value) : allowed.includes(value);
+        if (!valid) {
+          const expected = rule.fact === 'error-code' ? 'an error code such as 0xcaa70004, aadsts50053 or a prefix such as 0xcaa9*' : allowed.join(', ');
+          report(`${where}[${k}]`, `"${value}" is not a value of fact "${rule.fact}" (expected ${expected})`);
+          return;
+        }
+        const key = `${node.id}|${rule.fact}|${value}`;
+        const other = chosen.get(key);
+        if (other !== undefined && other !== optionId) report(`${where}[${k}]`, `${rule.fact} "${value}" already answers "${node.id}" with option "${other}"`);
+        else chosen.set(key, optionId);
+      });
+      // The next question needs room for the button, unless the same fact always answers it too.
+      const next = byId.get(option.next);
+      const nextRules = flow.facts.filter((r) => r.question === option.next && r.fact === rule.fact);
+      const coveredByNext = (value: string) =>
+        nextRules.some((r) => Object.values(r.answers).some((listed) => listed.some((l) => factMatch(l, value.replace(/\*$/, '')) >= 0 && (!value.endsWith('*') || l.endsWith('*')))));
+      if (next?.type === 'question' && next.options.length >= MAX_OPTIONS && !values.every(coveredByNext)) {
+        report(where, `question "${next.id}" follows an answer taken from the first message and needs a free place for the "That's not right" button (it has ${next.options.length} options, at most ${MAX_OPTIONS - 1} allowed here)`);
+      }
+    }
+  });
+  return problems;
+}
+
+/** How the catalogue compares examples: case, punctuation and spacing do not count. */
+export function exampleKey(text: string): string {
+  return text.toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim();
+}
+
+/**
+ * Routing data across flows: an example belongs to one flow only, an error code to one flow
+ * only, and a word a user writes maps to one synonym only.
+ */
+export function checkRoutingAcrossFlows(flows: readonly { readonly definition: FlowDefinition; readonly file: string }[]): Problem[] {
+  const problems: Problem[] = [];
+  const examples = new Map<string, { file: string; path: string }>();
+  const codes = new Map<string, { file: string; path: string }>();
+  const variants = new Map<string, { canonical: string; file: string; path: string }>();
+  for (const { definition, file } of flows) {
+    definition.router.examples.forEach((example, i) => {
+      const key = exampleKey(example);
+      const path = `router.examples[${i}]`;
+      const first = examples.get(key);
+      if (first) problems.push({ file, path, message: `example "${example}" is also in ${first.file} (${first.path}); an example belongs to one flow only` });
+      else examples.set(key, { file, path });
+    });
+    definition.router.errorCodes.forEach((code, i) => {
+      const path = `router.errorCodes[${i}]`;
+      const first = codes.get(code);
+      if (first) problems.push({ file, path, message: `error code "${code}" is also in ${first.file} (${first.path}); a code belongs to one flow only` });
+      else codes.set(code, { file, path });
+    });
+    for (const [canonical, words] of Object.entries(definition.router.synonyms)) {
+      words.forEach((word, i) => {
+        const key = exampleKey(word);
+        const path = `router.synonyms.${canonical}[${i}]`;
+        const first = variants.get(key);
+        if (first && exampleKey(first.canonical) !== exampleKey(canonical)) {
+          problems.push({ file, path, message: `"${word}" already means "${first.canonical}" (${first.file}, ${first.path}); a word maps to one synonym only` });
+        } else if (!first) variants.set(key, { canonical, file, path });
+      });
+    }
+  }
+  return problems;
 }
