@@ -7,16 +7,22 @@
 import { initialTransition, transition } from 'xstate';
 import { z } from 'zod';
 import type { Catalogue, LoadedFlow } from '../flows/catalogue';
+import { MAX_OPTIONS } from '../flows/schema';
 import { CLOSED, FIXED, RESOLVED, choicesAt, stateName, type FlowContext } from '../flows/compile';
 import { isGreeting, parseCommand } from './commands';
 import type { Command, Inbound, Reply, ReplyOption } from './messages';
 import type { ConversationState, TrailItem, UserInput } from './ports';
-import type { Router } from './router';
+import { answerFromFacts, describeFact, type Facts, type Router } from './router';
 
 export const MENU = 'menu';
 export const TOPIC_MENU_PREFIX = 'menu.';
 export const PERSON = 'person';
 export const BACK = 'back';
+/** The two-way question after an ambiguous first message, and its "Something else" option. */
+export const ROUTE = 'route';
+export const OTHER = 'other';
+/** The option that undoes answers taken from the first message (ids in flow files cannot start with "_"). */
+export const NOT_RIGHT = '_not-right';
 
 export interface TurnDeps {
   readonly catalogue: Catalogue;
@@ -46,7 +52,12 @@ export const HELP_TEXT =
   'Tell me what is wrong in your own words, or pick a topic. I ask a few questions and suggest fixes. ' +
   'At any time you can type "restart" to start over, "help" to see this, "my tickets" to see your tickets, or "talk to someone" to open a ticket for the support team.';
 
-/** The stored state as this code writes it; anything else (a corrupt row, an old format) is rejected. */
+const FactsSchema = z.record(z.string(), z.string());
+
+/**
+ * The stored state as this code writes it; anything else (a corrupt row, an old format) is
+ * rejected. `facts`, `prefilled` and `routing` are optional, so states stored before them load.
+ */
 const StoredStateSchema = z.object({
   episode: z.number().int().nonnegative(),
   flow: z
@@ -55,8 +66,11 @@ const StoredStateSchema = z.object({
       hash: z.string(),
       value: z.string(),
       context: z.object({ trail: z.array(z.object({ nodeId: z.string(), optionId: z.string() })) }),
+      facts: FactsSchema.optional(),
+      prefilled: z.array(z.string()).optional(),
     })
     .optional(),
+  routing: z.object({ flowIds: z.array(z.string()).min(1), facts: FactsSchema.optional() }).optional(),
 });
 
 /** Plans one turn. Throws if the stored state is unreadable; the engine then restarts the conversation. */
@@ -67,7 +81,15 @@ export function planTurn(previous: ConversationState | undefined, inbound: Inbou
   return turn.result();
 }
 
-type Running = { readonly loaded: LoadedFlow; readonly value: string; readonly context: FlowContext };
+/** What a flow keeps beside its machine snapshot: facts from the first message, and which questions they answered. */
+interface Prefill {
+  readonly facts?: Facts;
+  readonly prefilled: readonly string[];
+}
+
+type Running = { readonly loaded: LoadedFlow; readonly value: string; readonly context: FlowContext } & Prefill;
+
+const NO_PREFILL: Prefill = { prefilled: [] };
 
 class Turn {
   private readonly replies: Reply[] = [];
@@ -124,7 +146,7 @@ class Turn {
   private running(): Running | undefined {
     const flow = this.state.flow;
     const loaded = flow && this.deps.catalogue.flows.get(flow.id);
-    return flow && loaded ? { loaded, value: flow.value, context: flow.context } : undefined;
+    return flow && loaded ? { loaded, value: flow.value, context: flow.context, facts: flow.facts, prefilled: flow.prefilled ?? [] } : undefined;
   }
 
   private command(command: Command): void {
@@ -152,7 +174,7 @@ class Turn {
           reason: `The user asked to talk to a person${where}.`,
           flowId: running?.loaded.definition.id,
           nodeId: running?.value,
-          trail: running ? trailOf(running.loaded, running.context) : [],
+          trail: running ? trailOf(running.loaded, running.context, running.prefilled) : [],
         });
       }
     }
@@ -165,7 +187,7 @@ class Turn {
       this.state = { episode: this.state.episode };
       return this.idle(inbound);
     }
-    const choices = choicesAt(loaded.definition, value);
+    const choices = this.choices(running);
     let optionId: string | undefined;
     if (inbound.kind === 'choice') {
       if (inbound.nodeId !== value) {
@@ -187,27 +209,95 @@ class Turn {
       return this.ask(running);
     }
     this.input = { kind: 'choice', nodeId: value, optionId: chosen.id, label: chosen.label };
+    if (chosen.id === NOT_RIGHT) return this.correct(running);
 
     const snapshot = loaded.machine.resolveState({ value, context: running.context });
     const [next] = transition(loaded.machine, snapshot, { type: 'ANSWER', nodeId: value, optionId: chosen.id });
-    this.enter(loaded, stateName(next.value), next.context);
+    this.enter(loaded, stateName(next.value), next.context, running);
+  }
+
+  /** The answers the open step accepts, plus "That's not right" right after answers taken from the first message. */
+  private choices(running: Running): readonly { id: string; label: string }[] {
+    const choices = choicesAt(running.loaded.definition, running.value);
+    const last = running.context.trail.at(-1);
+    const correctable = running.value !== RESOLVED && last !== undefined && running.prefilled.includes(last.nodeId);
+    return correctable && choices.length < MAX_OPTIONS ? [...choices, { id: NOT_RIGHT, label: "That's not right" }] : choices;
+  }
+
+  /**
+   * "That's not right": the answers taken from the first message just before this step are
+   * undone, the facts are forgotten for the rest of the flow, and the first of those questions is asked.
+   */
+  private correct(running: Running): void {
+    const { loaded, context, prefilled } = running;
+    let start = context.trail.length;
+    while (start > 0 && prefilled.includes(context.trail[start - 1]!.nodeId)) start--;
+    const kept = context.trail.slice(0, start);
+    const first = context.trail[start]!;
+    this.say({ kind: 'text', text: 'Sorry, I got that wrong. Let me ask instead.', flowId: loaded.definition.id });
+    this.enter(loaded, first.nodeId, { trail: kept }, { prefilled: prefilled.filter((id) => kept.some((step) => step.nodeId === id)) });
   }
 
   private idle(inbound: Inbound): void {
-    if (inbound.kind === 'choice') return this.menuChoice(inbound.nodeId, inbound.optionId);
+    // A pending two-way question is answered now, or replaced by whatever this message leads to.
+    const pending = this.state.routing;
+    if (pending) this.state = { episode: this.state.episode };
+    if (inbound.kind === 'choice') {
+      if (inbound.nodeId === ROUTE) return this.routeChoice(pending, inbound.optionId);
+      return this.menuChoice(inbound.nodeId, inbound.optionId);
+    }
     if (inbound.kind !== 'text') return this.menu();
+    if (pending) {
+      const typed = inbound.text.trim().toLowerCase();
+      const option = this.routeOptions(pending.flowIds).find((o) => o.label.toLowerCase() === typed);
+      if (option) return this.routeChoice(pending, option.id);
+    }
     if (inbound.text.trim() === '' || isGreeting(inbound.text)) {
       this.say({ kind: 'text', text: "Hi! I'm the IT helpdesk bot. Tell me what is wrong in your own words, or pick a topic below." });
       return this.menu();
     }
-    const flowId = this.deps.router.route(inbound.text);
-    const loaded = flowId ? this.deps.catalogue.flows.get(flowId) : undefined;
-    if (loaded) return this.startFlow(loaded, `It sounds like: ${loaded.definition.title}. Let's work through it.`);
+    const decision = this.deps.router.decide(inbound.text);
+    if (decision.kind === 'flow') {
+      const loaded = this.deps.catalogue.flows.get(decision.flowId);
+      if (loaded) return this.startFlow(loaded, `It sounds like: ${loaded.definition.title}. Let's work through it.`, decision.facts);
+    } else if (decision.kind === 'ambiguous') {
+      return this.askRoute({ flowIds: [...decision.flowIds], facts: nonEmpty(decision.facts) });
+    }
     this.say({
       kind: 'text',
       text: 'I could not tell which problem that is. Pick the closest topic below, or choose "Talk to a person" and I will open a ticket for the support team.',
     });
     return this.menu();
+  }
+
+  private routeOptions(flowIds: readonly string[]): ReplyOption[] {
+    const options: ReplyOption[] = flowIds.flatMap((id) => {
+      const loaded = this.deps.catalogue.flows.get(id);
+      return loaded ? [{ id, label: loaded.definition.title }] : [];
+    });
+    options.push({ id: OTHER, label: 'Something else' });
+    return options;
+  }
+
+  /** One question naming the two flows that fit about equally well, plus "Something else". */
+  private askRoute(routing: NonNullable<ConversationState['routing']>): void {
+    this.state = { episode: this.state.episode, routing };
+    this.say({ kind: 'question', nodeId: ROUTE, text: 'I am not sure which of these it is. Which one fits best?', options: this.routeOptions(routing.flowIds) });
+  }
+
+  private routeChoice(pending: ConversationState['routing'], optionId: string): void {
+    if (!pending) {
+      this.say({ kind: 'text', text: 'That button belongs to a conversation that has already finished.' });
+      return this.menu();
+    }
+    if (optionId === OTHER) {
+      this.say({ kind: 'text', text: 'Pick the closest topic below, or choose "Talk to a person" and I will open a ticket for the support team.' });
+      return this.menu();
+    }
+    const loaded = pending.flowIds.includes(optionId) ? this.deps.catalogue.flows.get(optionId) : undefined;
+    if (loaded) return this.startFlow(loaded, undefined, pending.facts);
+    this.say({ kind: 'text', text: 'That is not one of the options for this question.' });
+    return this.askRoute(pending);
   }
 
   private menuChoice(nodeId: string, optionId: string): void {
@@ -240,17 +330,44 @@ class Turn {
     this.say({ kind: 'question', nodeId: `${TOPIC_MENU_PREFIX}${topicId}`, text: 'Which of these fits best?', options });
   }
 
-  private startFlow(loaded: LoadedFlow, intro?: string): void {
+  private startFlow(loaded: LoadedFlow, intro?: string, facts?: Facts): void {
     const [snapshot] = initialTransition(loaded.machine);
     this.state = { episode: this.state.episode + 1 };
     if (intro) this.say({ kind: 'text', text: intro, flowId: loaded.definition.id });
-    this.enter(loaded, stateName(snapshot.value), snapshot.context);
+    this.enter(loaded, stateName(snapshot.value), snapshot.context, { facts: nonEmpty(facts), prefilled: [] });
   }
 
-  /** Moves the flow to a state and says what that state says. */
-  private enter(loaded: LoadedFlow, value: string, context: FlowContext): void {
+  /**
+   * Moves the flow to a state and says what that state says. Questions that facts from the first
+   * message answer are answered on the way (recorded in the trail like any answer), and the
+   * bot says what it took from the message.
+   */
+  private enter(loaded: LoadedFlow, value: string, context: FlowContext, prefill: Prefill = NO_PREFILL): void {
     const flowId = loaded.definition.id;
-    this.state = { episode: this.state.episode, flow: { id: flowId, hash: loaded.hash, value, context } };
+    const understood: string[] = [];
+    let prefilled = prefill.prefilled;
+    for (let node = loaded.nodes.get(value); prefill.facts && node?.type === 'question'; node = loaded.nodes.get(value)) {
+      const answer = answerFromFacts(loaded.definition.facts, node.id, prefill.facts);
+      if (!answer) break;
+      const [next] = transition(loaded.machine, loaded.machine.resolveState({ value, context }), { type: 'ANSWER', nodeId: node.id, optionId: answer.optionId });
+      const line = describeFact(answer.fact, prefill.facts[answer.fact]!);
+      if (!understood.includes(line)) understood.push(line);
+      prefilled = [...prefilled, node.id];
+      value = stateName(next.value);
+      context = next.context;
+    }
+    if (understood.length > 0) {
+      const correctable = loaded.nodes.get(value)?.type !== 'escalation';
+      this.say({
+        kind: 'text',
+        flowId,
+        text: `I understood from your message: ${understood.join(', ')}.${correctable ? ' If that is not right, choose "That\'s not right".' : ''}`,
+      });
+    }
+    this.state = {
+      episode: this.state.episode,
+      flow: { id: flowId, hash: loaded.hash, value, context, ...(prefill.facts ? { facts: prefill.facts } : {}), ...(prefilled.length > 0 ? { prefilled } : {}) },
+    };
     if (value === CLOSED) {
       this.state = { episode: this.state.episode };
       this.say({ kind: 'text', text: 'Thanks for the feedback! If anything else breaks, just tell me what is wrong.', flowId, nodeId: value });
@@ -258,12 +375,12 @@ class Turn {
     }
     if (value === RESOLVED) {
       this.say({ kind: 'text', text: 'Great, I am glad that fixed it. I have noted it as resolved.', flowId, nodeId: value });
-      return this.ask({ loaded, value, context });
+      return this.ask({ loaded, value, context, prefilled });
     }
     const node = loaded.nodes.get(value)!;
     if (node.type === 'escalation') {
       this.state = { episode: this.state.episode };
-      return this.escalate({ reason: node.reason, flowId, nodeId: node.id, trail: trailOf(loaded, context) });
+      return this.escalate({ reason: node.reason, flowId, nodeId: node.id, trail: trailOf(loaded, context, prefilled) });
     }
     if (node.type === 'remediation') {
       this.say({
@@ -275,13 +392,14 @@ class Turn {
         audience: node.who,
       });
     }
-    this.ask({ loaded, value, context });
+    this.ask({ loaded, value, context, facts: prefill.facts, prefilled });
   }
 
   /** (Re-)asks the open question of a running flow. */
-  private ask({ loaded, value }: Running): void {
+  private ask(running: Running): void {
+    const { loaded, value } = running;
     const flowId = loaded.definition.id;
-    const options = choicesAt(loaded.definition, value).map(toOption);
+    const options = this.choices(running).map(toOption);
     if (value === RESOLVED) {
       this.say({ kind: 'question', flowId, nodeId: value, text: 'Was this helpful?', options });
       return;
@@ -308,15 +426,17 @@ class Turn {
 
 const toOption = (c: { id: string; label: string }): ReplyOption => ({ id: c.id, label: c.label });
 
-/** The question-and-answer trail of a flow, as support staff read it. */
-export function trailOf(loaded: LoadedFlow, context: FlowContext): TrailItem[] {
+const nonEmpty = (facts: Facts | undefined): Facts | undefined => (facts && Object.keys(facts).length > 0 ? facts : undefined);
+
+/** The question-and-answer trail of a flow, as support staff read it; answers taken from the first message say so. */
+export function trailOf(loaded: LoadedFlow, context: FlowContext, prefilled: readonly string[] = []): TrailItem[] {
   const items: TrailItem[] = [];
   for (const step of context.trail) {
     const node = loaded.nodes.get(step.nodeId);
     if (!node) continue;
     if (node.type === 'question') {
       const answer = node.options.find((o) => o.id === step.optionId)?.label ?? step.optionId;
-      items.push({ kind: 'question', nodeId: node.id, question: node.text, answer });
+      items.push({ kind: 'question', nodeId: node.id, question: node.text, answer, ...(prefilled.includes(node.id) ? { source: 'first-message' as const } : {}) });
     } else if (node.type === 'remediation') {
       items.push({ kind: 'remediation', nodeId: node.id, title: node.title, audience: node.who, outcome: step.optionId === FIXED ? 'fixed' : 'not fixed' });
     }

@@ -15,7 +15,13 @@ export interface ConversationState {
     readonly hash: string;
     readonly value: string;
     readonly context: FlowContext;
+    /** Facts read from the first message (src/bot/routing/facts.ts); they answer questions in advance. */
+    readonly facts?: Readonly<Record<string, string>>;
+    /** Questions answered from those facts instead of by the user, in order. */
+    readonly prefilled?: readonly string[];
   };
+  /** The two-way question after an ambiguous first message is open: its flows and the message's facts. */
+  readonly routing?: { readonly flowIds: readonly string[]; readonly facts?: Readonly<Record<string, string>> };
 }
 
 export interface StoredConversation {
@@ -35,7 +41,14 @@ export type TranscriptEntry =
 
 /** One line of the question-and-answer trail a ticket carries for support staff. */
 export type TrailItem =
-  | { readonly kind: 'question'; readonly nodeId: string; readonly question: string; readonly answer: string }
+  | {
+      readonly kind: 'question';
+      readonly nodeId: string;
+      readonly question: string;
+      readonly answer: string;
+      /** Set when the answer was taken from the user's first message rather than chosen. */
+      readonly source?: 'first-message';
+    }
   | {
       readonly kind: 'remediation';
       readonly nodeId: string;
