@@ -123,6 +123,9 @@ export function createRouter(catalogue: Catalogue, options: RouterOptions = {}):
     return df === 0 ? 0 : rawIdf(df) / unit;
   };
 
+  // Words that say who is affected ("everyone", "colleagues") are facts, not a sign of another topic.
+  const neutral = new Set(analyser.analyse([...ONLY_ME_PHRASES, ...MANY_PHRASES].join(' . ')).terms.filter((t) => !documentFrequency.has(t)));
+
   const score = (analysed: Analysed): RankedFlow[] => {
     const query = new Set(features(analysed));
     // Words no flow knows are evidence that the message is about something else ("excel
@@ -130,7 +133,7 @@ export function createRouter(catalogue: Catalogue, options: RouterOptions = {}):
     let known = 0;
     let unknown = 0;
     for (const term of new Set(analysed.terms)) {
-      if (/^\d+$/.test(term)) continue;
+      if (/^\d+$/.test(term) || neutral.has(term)) continue;
       if (documentFrequency.has(term)) known += idf(term);
       else unknown += unknownWord;
     }
