@@ -3,6 +3,7 @@
  * HTTP server with its channel adapters. `src/index.ts` runs it as a process.
  */
 import { registerWebChat } from './adapters/web/chat-api';
+import { registerSlack } from './adapters/slack/slack-channel';
 import { createStorage } from './adapters/storage';
 import { SupportDesk } from './bot/desk';
 import { TriageEngine } from './bot/engine';
@@ -47,6 +48,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
   const engine = new TriageEngine({ catalogue, storage, router: createRouter(catalogue), logger, desk, onQueued: () => outbox.kick() });
   const http = createHttpServer({ logger, storage, flowCount: catalogue.flows.size });
   if (config.webChatEnabled) registerWebChat(http.server, { engine, logger });
+  const slack = await registerSlack(http.server, { engine, logger, storage, config: config.slack });
   outbox.start();
   logger.info({ flows: catalogue.flows.size, storage: storage.backend, webChat: config.webChatEnabled }, 'bot ready');
 
@@ -61,6 +63,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
       (stopped ??= (async () => {
         http.markStopping();
         const closing = http.stopAccepting();
+        await slack?.stop();
         await engine.drain();
         await outbox.stop();
         await closing;
