@@ -122,7 +122,7 @@ describe.each(targets)('Slack channel against $name', (target) => {
     expect(question.text).toContain('Where are you?');
     expect(question.blocks[0]).toMatchObject({ type: 'section', text: { type: 'mrkdwn', text: 'Where are you?\nThe office network is called CORP.' } });
     const actions = question.blocks.find((b) => b.type === 'actions');
-    expect(actions.elements.map((e: any) => [e.type, e.text.text, JSON.parse(e.value)])).toEqual([
+    expect(actions.elements.map((e: any) => [e.type as string, e.text.text as string, JSON.parse(e.value) as unknown])).toEqual([
       ['button', 'At home', { n: 'wf-where', o: 'home' }],
       ['button', 'In the office', { n: 'wf-where', o: 'office' }],
       ['button', "I'm not sure", { n: 'wf-where', o: 'unsure' }],
