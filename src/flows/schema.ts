@@ -85,8 +85,10 @@ export function factMatch(listed: string, value: string): number {
   return value.startsWith(prefix) ? prefix.length : -1;
 }
 
-const errorCodePattern = z
-  .string()
+/** YAML reads an unquoted `0xCAA70004` as a number: say how to fix it instead of "expected string". */
+const quoted = () => z.string({ error: (issue) => (typeof issue.input === 'number' ? 'put the code in quotes ("0xCAA70004"): YAML reads an unquoted 0x… value as a number' : undefined) });
+
+const errorCodePattern = quoted()
   .trim()
   .transform((s) => s.toLowerCase())
   .pipe(z.string().regex(ERROR_CODE_PATTERN, 'an error code is 0xCAA followed by 5 hex digits or AADSTS followed by 4 to 6 digits, optionally ending in * for a prefix'));
@@ -96,7 +98,7 @@ export const FactRuleSchema = z.strictObject({
   question: id('question'),
   fact: z.enum(FACT_NAMES as [FactName, ...FactName[]]),
   /** Option id → the fact values that choose it. */
-  answers: z.record(id('option id'), z.array(z.string().trim().min(1).max(40).transform((s) => s.toLowerCase())).min(1).max(20)),
+  answers: z.record(id('option id'), z.array(quoted().trim().min(1).max(40).transform((s) => s.toLowerCase())).min(1).max(20)),
 });
 
 export const RouterSchema = z.strictObject({
