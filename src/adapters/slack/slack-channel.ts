@@ -14,7 +14,7 @@ import { App, HTTPReceiver, SocketModeReceiver, type AnyMiddlewareArgs, type Aut
 import type { Request, Response, Server } from 'restify';
 import type { TriageEngine } from '../../bot/engine';
 import { asBotError } from '../../bot/errors';
-import type { Reply } from '../../bot/messages';
+import { conversationKey, type Reply } from '../../bot/messages';
 import type { Logger, Storage } from '../../bot/ports';
 import type { SlackConfig } from '../../config';
 import { answeredQuestion, CHOICE_ACTION, homeView, renderReply, START_TRIAGE_ACTION, type EchoedBlock, type SlackMessage } from './blocks';
@@ -68,6 +68,8 @@ class SlackChannelImpl implements SlackChannel {
   readonly mode: 'http' | 'socket';
   readonly api: SlackApi;
   private readonly inFlight = new Set<Promise<void>>();
+  /** The last turn of each conversation, to run the next one after it. */
+  private readonly tails = new Map<string, Promise<void>>();
   private identityPromise: Promise<BotIdentity> | undefined;
   private socket: SocketModeReceiver | undefined;
   private app: App | undefined;
@@ -249,8 +251,22 @@ class SlackChannelImpl implements SlackChannel {
     await this.guard('views.publish', () => this.api.publishHome(userId, homeView(tickets)));
   }
 
-  /** One turn: the engine's replies, posted in order where the message came from. */
-  private async converse({ inbound, place }: Routed): Promise<void> {
+  /**
+   * One turn: the engine's replies, posted in order where the message came from. Turns of one
+   * conversation run one after the other, so two quick messages never get interleaved answers.
+   */
+  private converse(routed: Routed): Promise<void> {
+    const key = conversationKey(routed.inbound.ref);
+    const turn = (this.tails.get(key) ?? Promise.resolve()).catch(() => undefined).then(() => this.turn(routed));
+    this.tails.set(key, turn);
+    const forget = () => {
+      if (this.tails.get(key) === turn) this.tails.delete(key);
+    };
+    void turn.then(forget, forget);
+    return turn;
+  }
+
+  private async turn({ inbound, place }: Routed): Promise<void> {
     let replies: Reply[];
     try {
       replies = await this.deps.engine.handle(inbound);

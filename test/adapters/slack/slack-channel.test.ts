@@ -297,6 +297,28 @@ describe.each(targets)('Slack channel against $name', (target) => {
     expect(api.posted().at(-1)!.text).toContain('What do you need help with?');
   });
 
+  it('answers two quick messages in one DM turn by turn, never interleaved', async () => {
+    const { base } = await start();
+    // The first reply is slow to post: the second turn must wait for the first one's messages.
+    api.slowDown('chat.postMessage', 300);
+    await Promise.all([postToSlackEndpoint(base, { body: eventEnvelope(dmEvent('hello')) }), postToSlackEndpoint(base, { body: eventEnvelope(dmEvent('hi there')) })]);
+    await waitFor('both turns', () => api.posted().filter((m) => m.blocks.some((b) => b.type === 'actions')).length === 2);
+    const kinds = api.posted().map((m) => (m.blocks.some((b) => b.type === 'actions') ? 'question' : 'text'));
+    expect(kinds).toEqual(['text', 'question', 'text', 'question']);
+  });
+
+  it('retries auth.test on the next event after it failed, instead of failing forever', async () => {
+    // The check at startup fails, and so does the first event's.
+    api.queue('auth.test', [200, { ok: false, error: 'fatal_error' }], [200, { ok: false, error: 'fatal_error' }]);
+    const { base } = await start();
+    await waitFor('the startup check', () => api.of('auth.test').length === 1);
+    expect((await postToSlackEndpoint(base, { body: eventEnvelope(dmEvent('hello')) })).status).toBe(200);
+    await waitFor('the second check', () => api.of('auth.test').length === 2);
+    expect((await postToSlackEndpoint(base, { body: eventEnvelope(dmEvent('hello')) })).status).toBe(200);
+    await waitFor('the menu', () => api.posted().some((m) => m.blocks.some((b) => b.type === 'actions')));
+    expect(api.of('auth.test')).toHaveLength(3);
+  });
+
   it('logs a failing Web API call and keeps serving', async () => {
     const { base } = await start();
     api.queue('chat.postMessage', [200, { ok: false, error: 'channel_not_found' }]);

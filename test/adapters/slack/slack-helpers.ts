@@ -117,7 +117,7 @@ type Answer = [status: number, body: Record<string, unknown>, headers?: Record<s
  */
 export class FakeSlackApi {
   readonly calls: ApiCall[] = [];
-  private readonly queued = new Map<string, Answer[]>();
+  private readonly queued = new Map<string, { answer: Answer | undefined; delayMs: number }[]>();
   private readonly origin: string;
   private readonly prefix: string;
 
@@ -131,18 +131,20 @@ export class FakeSlackApi {
     nock(this.origin)
       .persist()
       .post(new RegExp(`^${escaped}[a-zA-Z.]+$`))
-      .reply(function (uri, body) {
+      .reply(function (uri, body, callback) {
         const auth = this.req.headers.authorization;
-        return fake.answer(uri, body, Array.isArray(auth) ? auth[0] : auth);
+        const [answer, delayMs] = fake.answer(uri, body, Array.isArray(auth) ? auth[0] : auth);
+        setTimeout(() => callback(null, answer), delayMs);
       });
   }
 
-  private answer(uri: string, body: unknown, authorization: string | undefined): Answer {
+  private answer(uri: string, body: unknown, authorization: string | undefined): [Answer, number] {
     const method = uri.slice(this.prefix.length);
     const params = parseForm(body);
-    const next = this.queued.get(method)?.shift() ?? this.defaultAnswer(method, params);
+    const queued = this.queued.get(method)?.shift();
+    const next = queued?.answer ?? this.defaultAnswer(method, params);
     this.calls.push({ method, at: Date.now(), authorization, params, status: next[0], response: next[1] });
-    return next;
+    return [next, queued?.delayMs ?? 0];
   }
 
   private defaultAnswer(method: string, params: Record<string, any>): Answer {
@@ -162,9 +164,14 @@ export class FakeSlackApi {
     }
   }
 
-  /** The next call of `method` gets this answer instead of the default. */
+  /** The next calls of `method` get these answers instead of the default. */
   queue(method: string, ...answers: Answer[]): void {
-    this.queued.set(method, [...(this.queued.get(method) ?? []), ...answers]);
+    this.queued.set(method, [...(this.queued.get(method) ?? []), ...answers.map((answer) => ({ answer, delayMs: 0 }))]);
+  }
+
+  /** The next call of `method` gets the default answer, but only after `delayMs`. */
+  slowDown(method: string, delayMs: number): void {
+    this.queued.set(method, [...(this.queued.get(method) ?? []), { answer: undefined, delayMs }]);
   }
 
   of(method: string): ApiCall[] {
