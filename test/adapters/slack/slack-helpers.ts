@@ -134,7 +134,8 @@ export class FakeSlackApi {
       .reply(function (uri, body, callback) {
         const auth = this.req.headers.authorization;
         const [answer, delayMs] = fake.answer(uri, body, Array.isArray(auth) ? auth[0] : auth);
-        setTimeout(() => callback(null, answer), delayMs);
+        const [status, json, headers] = answer;
+        setTimeout(() => callback(null, headers ? [status, json, headers] : [status, json]), delayMs);
       });
   }
 
