@@ -137,14 +137,16 @@ if (process.argv.includes('--tune')) {
   // Parameter sweep on leave-one-out only (never on the labelled set).
   const catalogue = loadCatalogue();
   const dev = (parse(readFileSync(DEV_FILE, 'utf8')) as { none: string[] }).none;
-  for (const unknownWord of [1.4, 1.8, 2.2]) {
-  for (const minScore of [1.2, 1.4, 1.6]) {
+  for (const coveragePower of [1]) {
+  for (const unknownWord of [1.8, 2.2, 3]) {
+  for (const minScore of [1.2, 1.4, 1.6, 1.8]) {
     for (const closeRatio of [0.85]) {
-      const r = leaveOneOut(catalogue, { minScore, closeRatio, unknownWord });
-      const router = createRouter(catalogue, { minScore, closeRatio, unknownWord });
+      const r = leaveOneOut(catalogue, { minScore, closeRatio, unknownWord, coveragePower });
+      const router = createRouter(catalogue, { minScore, closeRatio, unknownWord, coveragePower });
       const kept = dev.filter((t) => router.decide(t).kind === 'none').length;
-      console.log(`unknownWord ${unknownWord} minScore ${minScore} closeRatio ${closeRatio}: leave-one-out ${pct(r.correct, r.total)} straight, ${r.asked} asked; dev no-flow kept out ${pct(kept, dev.length)}`);
+      console.log(`coveragePower ${coveragePower} unknownWord ${unknownWord} minScore ${minScore} closeRatio ${closeRatio}: leave-one-out ${pct(r.correct, r.total)} straight, ${r.asked} asked; dev no-flow kept out ${pct(kept, dev.length)}`);
     }
+  }
   }
   }
   process.exit(0);

@@ -8,7 +8,7 @@
 import type { Catalogue } from '../../flows/catalogue';
 import { extractFacts, type Facts } from './facts';
 import { plainWords, TextAnalyser, type Analysed } from './text';
-import { MANY_PHRASES, MFA_PHRASES, ONLY_ME_PHRASES, PRODUCTS, SMARTCARD_PHRASES } from './vocabulary';
+import { GENERIC_VERBS, MANY_PHRASES, MFA_PHRASES, ONLY_ME_PHRASES, PRODUCTS, SMARTCARD_PHRASES } from './vocabulary';
 
 export interface RankedFlow {
   readonly flowId: string;
@@ -36,6 +36,8 @@ export interface RouterOptions {
   readonly closeRatio?: number;
   /** How much a word no flow uses counts against the known words (see `score`). */
   readonly unknownWord?: number;
+  /** How hard the share of unknown words cuts the score (1: in proportion). */
+  readonly coveragePower?: number;
 }
 
 /** Weights of the parts of a flow file in its bag of words. */
@@ -67,7 +69,8 @@ export function createRouter(catalogue: Catalogue, options: RouterOptions = {}):
   const minScore = options.minScore ?? 1.4;
   const closeRatio = options.closeRatio ?? 0.85;
   // The weight of a word no flow uses, against the (relative) idf of the known words.
-  const unknownWord = options.unknownWord ?? 2.2;
+  const unknownWord = options.unknownWord ?? 3;
+  const coveragePower = options.coveragePower ?? 1;
   const flows = [...catalogue.flows.values()].map((f) => f.definition);
 
   const synonyms = new Map<string, string[]>();
@@ -124,7 +127,8 @@ export function createRouter(catalogue: Catalogue, options: RouterOptions = {}):
   };
 
   // Words that say who is affected ("everyone", "colleagues") are facts, not a sign of another topic.
-  const neutral = new Set(analyser.analyse([...ONLY_ME_PHRASES, ...MANY_PHRASES].join(' . ')).terms.filter((t) => !documentFrequency.has(t)));
+  // So are everyday verbs no flow uses.
+  const neutral = new Set(analyser.analyse([...ONLY_ME_PHRASES, ...MANY_PHRASES, ...GENERIC_VERBS].join(' . ')).terms.filter((t) => !documentFrequency.has(t)));
 
   const score = (analysed: Analysed): RankedFlow[] => {
     const query = new Set(features(analysed));
@@ -137,7 +141,7 @@ export function createRouter(catalogue: Catalogue, options: RouterOptions = {}):
       if (documentFrequency.has(term)) known += idf(term);
       else unknown += unknownWord;
     }
-    const coverage = known + unknown === 0 ? 0 : known / (known + unknown);
+    const coverage = known + unknown === 0 ? 0 : (known / (known + unknown)) ** coveragePower;
     return index
       .map((flow) => {
         let s = 0;

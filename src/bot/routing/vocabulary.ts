@@ -74,3 +74,15 @@ export const MANY_PHRASES = [
   'nobody can', 'no one can', 'noone can', 'several people', 'many people', 'lots of people', 'multiple users', 'several users', 'all staff',
   'same problem', 'same issue',
 ];
+
+/**
+ * Everyday verbs of a problem report ("I can't *listen* to my voicemail", "the window *closes*"):
+ * when no flow uses them they are neutral, not a sign that the message is about something else.
+ */
+export const GENERIC_VERBS = (
+  'open opens opened opening close closes closed closing load loads loaded loading sync syncs synced syncing listen listening ' +
+  'show shows showed shown showing see sees saw seen find finds found use uses used using try tries tried trying say says said ' +
+  'look looks looked click clicked type typed start starts started stop stops stopped come comes came go goes went going ' +
+  'make makes made give gives gave take takes took put turn turned happen happens happened appear appears appeared display displays ' +
+  'seem seems seemed let lets allow allows allowed check checked tell told follow follows'
+).split(' ');
