@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { App, HTTPReceiver, SocketModeReceiver, type AnyMiddlewareArgs, type Authorize, type Middleware } from '@slack/bolt';
 import type { Request, Response, Server } from 'restify';
 import type { TriageEngine } from '../../bot/engine';
-import { asBotError } from '../../bot/errors';
+import { asBotError, BotError } from '../../bot/errors';
 import { conversationKey, type Reply } from '../../bot/messages';
 import type { Logger, Storage } from '../../bot/ports';
 import type { SlackConfig } from '../../config';
@@ -93,8 +93,10 @@ class SlackChannelImpl implements SlackChannel {
     if (config.appToken) {
       this.socket = new SocketModeReceiver({ appToken: config.appToken, logger: boltLog, installerOptions: { clientOptions: { slackApiUrl: config.apiUrl } } });
     } else {
+      // loadConfig already refuses this; the check keeps a hand-built config from verifying nothing.
+      if (!config.signingSecret) throw new BotError('CONFIG_INVALID', 'SLACK_SIGNING_SECRET is required unless SLACK_APP_TOKEN (Socket Mode) is set');
       http = new HTTPReceiver({
-        signingSecret: config.signingSecret ?? '',
+        signingSecret: config.signingSecret,
         endpoints: SLACK_EVENTS_PATH,
         processBeforeResponse: false,
         logger: boltLog,
