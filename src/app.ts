@@ -4,6 +4,7 @@
  */
 import { registerWebChat } from './adapters/web/chat-api';
 import { registerSlack } from './adapters/slack/slack-channel';
+import { registerTeams } from './adapters/teams/teams-adapter';
 import { createStorage } from './adapters/storage';
 import { SupportDesk } from './bot/desk';
 import { TriageEngine } from './bot/engine';
@@ -49,6 +50,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
   const http = createHttpServer({ logger, storage, flowCount: catalogue.flows.size });
   if (config.webChatEnabled) registerWebChat(http.server, { engine, logger });
   const slack = await registerSlack(http.server, { engine, logger, storage, config: config.slack });
+  registerTeams(http.server, { engine, logger, storage, config: config.teams });
   outbox.start();
   logger.info({ flows: catalogue.flows.size, storage: storage.backend, webChat: config.webChatEnabled }, 'bot ready');
 

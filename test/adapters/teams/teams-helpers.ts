@@ -1,0 +1,208 @@
+/**
+ * Test doubles at the network edge for the Teams channel: activities as Teams sends them, a fake
+ * Bot Connector service (nock on the conversation's serviceUrl) that records every call, and a
+ * Bot Framework token signer with its OpenID metadata and keys published through nock.
+ */
+import { createSign, generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
+import nock from 'nock';
+
+export const SERVICE_URL = 'https://smba.trafficmanager.net/amer/';
+export const BOT = { id: '28:bot-id', name: 'Helpdesk' };
+export const USER = { id: '29:user-1', name: 'Pat Example', aadObjectId: '6f1c0c1e-0000-4000-8000-000000000001' };
+export const CHANNEL = '19:support-chan@thread.tacv2';
+
+let counter = 0;
+export const newActivityId = () => `1700000000${String(++counter).padStart(3, '0')}`;
+
+type Json = Record<string, any>;
+
+export function personalMessage(text: string, conversationId = 'a:personal-1', extra: Json = {}): Json {
+  return {
+    type: 'message',
+    id: newActivityId(),
+    text,
+    channelId: 'msteams',
+    serviceUrl: SERVICE_URL,
+    from: USER,
+    recipient: BOT,
+    conversation: { id: conversationId, conversationType: 'personal', tenantId: 'tenant-1' },
+    channelData: { tenant: { id: 'tenant-1' } },
+    ...extra,
+  };
+}
+
+/** What Teams sends when a card's Action.Submit button is clicked. */
+export function submit(value: unknown, replyToId: string, conversationId = 'a:personal-1', conversationType = 'personal'): Json {
+  return {
+    ...personalMessage('', conversationId),
+    text: undefined,
+    value,
+    replyToId,
+    conversation: { id: conversationId, conversationType, tenantId: 'tenant-1' },
+  };
+}
+
+/** A channel post (or a reply in its thread) that @mentions the bot. */
+export function channelMention(text: string, threadRoot: string): Json {
+  const mention = `<at>${BOT.name}</at>`;
+  return {
+    ...personalMessage(`${mention} ${text}`),
+    conversation: { id: `${CHANNEL};messageid=${threadRoot}`, conversationType: 'channel', isGroup: true, tenantId: 'tenant-1' },
+    entities: [{ type: 'mention', mentioned: BOT, text: mention }],
+    channelData: { teamsChannelId: CHANNEL, teamsTeamId: '19:team@thread.tacv2', channel: { id: CHANNEL }, team: { id: '19:team@thread.tacv2' }, tenant: { id: 'tenant-1' } },
+  };
+}
+
+export function botAdded(conversationId = 'a:personal-1'): Json {
+  return {
+    type: 'conversationUpdate',
+    id: `f:${newActivityId()}`,
+    channelId: 'msteams',
+    serviceUrl: SERVICE_URL,
+    from: USER,
+    recipient: BOT,
+    conversation: { id: conversationId, conversationType: 'personal', tenantId: 'tenant-1' },
+    membersAdded: [{ id: BOT.id }],
+    channelData: { tenant: { id: 'tenant-1' } },
+  };
+}
+
+export async function postActivity(base: string, activity: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+  const res = await fetch(`${base}/api/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof activity === 'string' ? activity : JSON.stringify(activity),
+  });
+  return { status: res.status, body: await res.text() };
+}
+
+export interface ConnectorCall {
+  readonly method: 'POST' | 'PUT';
+  readonly conversationId: string;
+  /** POST: the activity replied to; PUT: the activity updated. */
+  readonly activityId: string | undefined;
+  readonly body: Json;
+  readonly authorization: string | undefined;
+  /** The id the fake service gave the posted activity. */
+  readonly postedId: string;
+  readonly status: number;
+}
+
+/**
+ * The Bot Connector service behind SERVICE_URL: answers every send and update, records it, and
+ * fails the next calls on demand (e.g. 429 with Retry-After) to exercise the retries.
+ */
+export class FakeConnector {
+  readonly calls: ConnectorCall[] = [];
+  private readonly failures: { status: number; headers: Record<string, string> }[] = [];
+  private n = 0;
+
+  constructor(serviceUrl = SERVICE_URL) {
+    const url = new URL(serviceUrl);
+    const prefix = url.pathname.replace(/\/$/, '');
+    const path = new RegExp(`^${prefix}/v3/conversations/([^/]+)/activities(?:/([^/?]+))?$`);
+    const record = (method: 'POST' | 'PUT') =>
+      function (this: nock.ReplyFnContext, uri: string, body: nock.Body): nock.ReplyFnResult {
+        const [, conversation = '', activity] = path.exec(uri.split('?')[0]!) ?? [];
+        // Failures hit replies and updates; typing indicators pass.
+        const failure = (body as Json).type === 'typing' ? undefined : self.failures.shift();
+        const postedId = method === 'PUT' ? decodeURIComponent(activity ?? '') : `bot-activity-${++self.n}`;
+        const auth = this.req.headers.authorization;
+        self.calls.push({
+          method,
+          conversationId: decodeURIComponent(conversation),
+          activityId: activity === undefined ? undefined : decodeURIComponent(activity),
+          body: body as Json,
+          authorization: Array.isArray(auth) ? auth[0] : auth,
+          postedId,
+          status: failure?.status ?? 200,
+        });
+        if (failure) return [failure.status, { error: { code: 'Throttled', message: 'fake failure' } }, failure.headers];
+        return [200, { id: postedId }];
+      };
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the nock reply functions need both `this` (the request) and the fake.
+    const self = this;
+    nock(url.origin).persist().post(path).reply(record('POST')).put(path).reply(record('PUT'));
+  }
+
+  /** The next `times` sends or updates (not typing indicators) fail with this status and headers. */
+  failNext(status: number, headers: Record<string, string> = {}, times = 1): void {
+    for (let i = 0; i < times; i++) this.failures.push({ status, headers });
+  }
+
+  /** Successful message posts (typing indicators left out). */
+  get messages(): ConnectorCall[] {
+    return this.calls.filter((c) => c.method === 'POST' && c.status === 200 && c.body.type === 'message');
+  }
+
+  get updates(): ConnectorCall[] {
+    return this.calls.filter((c) => c.method === 'PUT' && c.status === 200);
+  }
+
+  clear(): void {
+    this.calls.length = 0;
+  }
+}
+
+export const cardOf = (call: ConnectorCall): Json | undefined => call.body.attachments?.[0]?.content;
+
+/** The last question card posted, with its activity id (the replyToId of a click on it). */
+export function lastQuestion(connector: FakeConnector): { id: string; card: Json; choices: { title: string; data: Json }[] } {
+  const call = [...connector.messages].reverse().find((c) => cardOf(c)?.actions?.some((a: Json) => a.type === 'Action.Submit'));
+  if (!call) throw new Error(`no question card in ${JSON.stringify(connector.calls.map((c) => c.body))}`);
+  const card = cardOf(call)!;
+  return { id: call.postedId, card, choices: card.actions.map((a: Json) => ({ title: a.title, data: a.data })) };
+}
+
+/** A Bot Framework channel token issuer: an RSA key whose public half nock publishes as Microsoft would. */
+export class TokenIssuer {
+  readonly kid = 'test-kid-1';
+  private readonly privateKey: KeyObject;
+  readonly publicJwk: Json;
+
+  constructor() {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    this.privateKey = privateKey;
+    this.publicJwk = publicKey.export({ format: 'jwk' }) as Json;
+  }
+
+  /** Publishes the OpenID metadata and signing keys at Bot Framework's addresses. */
+  publish(): void {
+    nock('https://login.botframework.com')
+      .persist()
+      .get('/v1/.well-known/openidconfiguration')
+      .reply(200, {
+        issuer: 'https://api.botframework.com',
+        authorization_endpoint: 'https://invalid.botframework.com',
+        jwks_uri: 'https://login.botframework.com/v1/.well-known/keys',
+        id_token_signing_alg_values_supported: ['RS256'],
+        token_endpoint_auth_methods_supported: ['private_key_jwt'],
+      })
+      .get('/v1/.well-known/keys')
+      .reply(200, { keys: [{ kty: 'RSA', use: 'sig', kid: this.kid, n: this.publicJwk.n, e: this.publicJwk.e, endorsements: ['msteams'] }] });
+  }
+
+  /** A signed token; `claims` overrides the defaults (issuer, audience, lifetime, serviceurl). */
+  sign(claims: Json, key: KeyObject = this.privateKey, kid = this.kid): string {
+    const now = Math.floor(Date.now() / 1000);
+    const payload = { iss: 'https://api.botframework.com', serviceurl: SERVICE_URL, nbf: now - 60, iat: now - 60, exp: now + 600, jti: randomUUID(), ...claims };
+    const encode = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const head = `${encode({ alg: 'RS256', typ: 'JWT', kid })}.${encode(payload)}`;
+    const signature = createSign('RSA-SHA256').update(head).sign(key).toString('base64url');
+    return `${head}.${signature}`;
+  }
+}
+
+/** The Microsoft Entra token endpoint that gives the bot its outbound token. */
+export function nockTokenEndpoint(accessToken: string, tenant = 'botframework.com'): { requests: string[] } {
+  const requests: string[] = [];
+  nock('https://login.microsoftonline.com')
+    .persist()
+    .post(new RegExp(`^/${tenant.replace('.', '\\.')}/oauth2/v2\\.0/token`))
+    .query(true)
+    .reply(200, (_uri, body) => {
+      requests.push(String(body));
+      return { token_type: 'Bearer', expires_in: 3600, ext_expires_in: 3600, access_token: accessToken };
+    });
+  return { requests };
+}
