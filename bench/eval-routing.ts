@@ -137,17 +137,13 @@ if (process.argv.includes('--tune')) {
   // Parameter sweep on leave-one-out only (never on the labelled set).
   const catalogue = loadCatalogue();
   const dev = (parse(readFileSync(DEV_FILE, 'utf8')) as { none: string[] }).none;
-  for (const coveragePower of [1]) {
-  for (const unknownWord of [1.8, 2.2, 3]) {
-  for (const minScore of [1.2, 1.4, 1.6, 1.8]) {
-    for (const closeRatio of [0.85]) {
-      const r = leaveOneOut(catalogue, { minScore, closeRatio, unknownWord, coveragePower });
-      const router = createRouter(catalogue, { minScore, closeRatio, unknownWord, coveragePower });
-      const kept = dev.filter((t) => router.decide(t).kind === 'none').length;
-      console.log(`coveragePower ${coveragePower} unknownWord ${unknownWord} minScore ${minScore} closeRatio ${closeRatio}: leave-one-out ${pct(r.correct, r.total)} straight, ${r.asked} asked; dev no-flow kept out ${pct(kept, dev.length)}`);
-    }
-  }
-  }
+  const grid: RouterOptions[] = [];
+  for (const nearest of [0, 1, 2]) for (const b of [0.3, 0.5, 0.75]) for (const minScore of [1.4, 1.8]) grid.push({ nearest, b, minScore });
+  for (const options of grid) {
+    const r = leaveOneOut(catalogue, options);
+    const router = createRouter(catalogue, options);
+    const kept = dev.filter((t) => router.decide(t).kind === 'none').length;
+    console.log(`${JSON.stringify(options)}: leave-one-out ${pct(r.correct, r.total)} straight, ${r.asked} asked; dev no-flow kept out ${pct(kept, dev.length)}`);
   }
   process.exit(0);
 }

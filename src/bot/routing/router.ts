@@ -1,9 +1,12 @@
 /**
  * The free-text router. Built once at startup from what each flow file declares (title,
  * summary, router examples, keywords, synonyms, error codes): every flow becomes one weighted
- * bag of stemmed words and word pairs, scored with BM25 against the message. An error code a
- * flow claims counts as strong evidence. Then the decision: one flow when it is clearly ahead,
- * a two-way question when the best two are close, nothing when no flow has enough evidence.
+ * bag of stemmed words and word pairs, scored with BM25 against the message, plus how close the
+ * message is to the flow's nearest single example. Words no flow uses shrink the score (the
+ * message is probably about something else); an error code a flow claims is strong evidence.
+ * Then the decision: one flow when it is clearly ahead, a two-way question when the best two
+ * are close, nothing when no flow has enough evidence. The defaults were chosen with
+ * `npm run eval:routing -- --tune` (leave-one-out on the examples and a development set).
  */
 import type { Catalogue } from '../../flows/catalogue';
 import { extractFacts, type Facts } from './facts';
@@ -38,19 +41,23 @@ export interface RouterOptions {
   readonly unknownWord?: number;
   /** How hard the share of unknown words cuts the score (1: in proportion). */
   readonly coveragePower?: number;
+  /** BM25 term-frequency saturation and length normalisation. */
+  readonly k1?: number;
+  readonly b?: number;
+  /** Weight of the best single example's similarity (cosine of idf-weighted features) in the score. */
+  readonly nearest?: number;
 }
 
 /** Weights of the parts of a flow file in its bag of words. */
 const WEIGHT = { title: 1, summary: 0.5, example: 1, keyword: 2 } as const;
-/** BM25 parameters: term-frequency saturation and length normalisation. */
-const K1 = 1.2;
-const B = 0.5;
 /** A code the flow claims exactly, or by a prefix such as `0xcaa*`. */
 const CODE_EXACT = 3.6;
 const CODE_PREFIX = 2.7;
 
 interface FlowIndex {
   readonly flowId: string;
+  /** Each example's features with their squared idf, and its norm, for the nearest-example similarity. */
+  readonly examples: { features: [string, number][]; norm: number }[];
   readonly tf: Map<string, number>;
   readonly length: number;
   readonly codes: ReadonlySet<string>;
@@ -66,11 +73,14 @@ function features(analysed: Analysed): string[] {
 }
 
 export function createRouter(catalogue: Catalogue, options: RouterOptions = {}): Router {
-  const minScore = options.minScore ?? 1.4;
+  const minScore = options.minScore ?? 1.8;
   const closeRatio = options.closeRatio ?? 0.85;
   // The weight of a word no flow uses, against the (relative) idf of the known words.
   const unknownWord = options.unknownWord ?? 3;
   const coveragePower = options.coveragePower ?? 1;
+  const K1 = options.k1 ?? 1.2;
+  const B = options.b ?? 0.75;
+  const nearest = options.nearest ?? 2;
   const flows = [...catalogue.flows.values()].map((f) => f.definition);
 
   const synonyms = new Map<string, string[]>();
@@ -107,6 +117,7 @@ export function createRouter(catalogue: Catalogue, options: RouterOptions = {}):
     const codes = flow.router.errorCodes;
     return {
       flowId: flow.id,
+      examples: [],
       tf,
       length,
       codes: new Set(codes.filter((c) => !c.endsWith('*'))),
@@ -121,10 +132,14 @@ export function createRouter(catalogue: Catalogue, options: RouterOptions = {}):
   // thing ("one distinctive word, well matched" ≈ 1.5) in a catalogue of 3 flows or of 30.
   const rawIdf = (df: number) => Math.log(1 + (n - df + 0.5) / (df + 0.5));
   const unit = rawIdf(1);
-  const idf = (feature: string) => {
-    const df = documentFrequency.get(feature) ?? 0;
-    return df === 0 ? 0 : rawIdf(df) / unit;
-  };
+  const idfs = new Map([...documentFrequency].map(([feature, df]) => [feature, rawIdf(df) / unit]));
+  const idf = (feature: string) => idfs.get(feature) ?? 0;
+  flows.forEach((flow, i) => {
+    for (const example of flow.router.examples) {
+      const weighted = [...new Set(features(analyser.analyse(example)))].map((f): [string, number] => [f, idf(f) ** 2]);
+      index[i]!.examples.push({ features: weighted, norm: Math.sqrt(weighted.reduce((sum, [, w]) => sum + w, 0)) });
+    }
+  });
 
   // Words that say who is affected ("everyone", "colleagues") are facts, not a sign of another topic.
   // So are everyday verbs no flow uses.
@@ -142,6 +157,9 @@ export function createRouter(catalogue: Catalogue, options: RouterOptions = {}):
       else unknown += unknownWord;
     }
     const coverage = known + unknown === 0 ? 0 : (known / (known + unknown)) ** coveragePower;
+    let queryNorm = 0;
+    for (const f of query) queryNorm += idf(f) ** 2;
+    queryNorm = Math.sqrt(queryNorm);
     return index
       .map((flow) => {
         let s = 0;
@@ -149,6 +167,15 @@ export function createRouter(catalogue: Catalogue, options: RouterOptions = {}):
           const tf = flow.tf.get(feature);
           if (!tf) continue;
           s += (idf(feature) * tf * (K1 + 1)) / (tf + K1 * (1 - B + (B * flow.length) / averageLength));
+        }
+        if (nearest > 0 && queryNorm > 0) {
+          let best = 0;
+          for (const example of flow.examples) {
+            let dot = 0;
+            for (const [f, w] of example.features) if (query.has(f)) dot += w;
+            if (dot > 0) best = Math.max(best, dot / (example.norm * queryNorm));
+          }
+          s += nearest * best;
         }
         s *= coverage;
         for (const code of analysed.codes) {
