@@ -20,6 +20,7 @@ import {
   type Activity,
   type TurnContext,
 } from 'botbuilder';
+import { AuthenticationError, type AuthenticateRequestResult } from 'botframework-connector';
 import restify from 'restify';
 import type { Server } from 'restify';
 import type { TriageEngine } from '../../bot/engine';
@@ -53,7 +54,7 @@ export interface TeamsChannel {
 export function registerTeams(server: Server, deps: TeamsDeps): TeamsChannel {
   const logger = deps.logger.child({ channel: 'teams' });
   const { config } = deps;
-  const auth = new ConfigurationBotFrameworkAuthentication({
+  const auth = new StrictAuthentication({
     MicrosoftAppId: config.appId,
     MicrosoftAppPassword: config.appPassword,
     MicrosoftAppType: config.appType,
@@ -79,6 +80,25 @@ export function registerTeams(server: Server, deps: TeamsDeps): TeamsChannel {
       'Use it only with the Bot Framework Emulator or Agents Playground on this machine; never expose it publicly.',
   );
   return { mode: 'local' };
+}
+
+/**
+ * botbuilder 4.23 lets a token the JWT verifier rejects for its signature, issuer or not-before
+ * time escape as a plain JsonWebTokenError, which CloudAdapter answers with 500 (and the library's
+ * message). Any token that fails verification is an authentication failure: 401.
+ */
+class StrictAuthentication extends ConfigurationBotFrameworkAuthentication {
+  override async authenticateRequest(activity: Activity, authHeader: string): Promise<AuthenticateRequestResult> {
+    try {
+      return await super.authenticateRequest(activity, authHeader);
+    } catch (err) {
+      const name = (err as Error | undefined)?.name;
+      if (name === 'JsonWebTokenError' || name === 'NotBeforeError' || name === 'TokenExpiredError') {
+        throw new AuthenticationError('Unauthorized. The token could not be verified.', 401);
+      }
+      throw err;
+    }
+  }
 }
 
 class TriageBot extends ActivityHandler {

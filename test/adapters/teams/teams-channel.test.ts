@@ -56,7 +56,7 @@ describe('Teams channel (local mode) over HTTP', () => {
       // Local mode: no credentials, so nothing to send.
       expect(call.authorization).toBeUndefined();
     }
-    expect(rest.map((c) => c.body.type)).toEqual(['message', 'message']);
+    expect(rest.map((c): unknown => c.body.type)).toEqual(['message', 'message']);
     expect(rest[0]!.body.text).toContain('Wi-Fi does not work');
 
     const card = cardOf(rest[1]!)!;
@@ -96,7 +96,7 @@ describe('Teams channel (local mode) over HTTP', () => {
     expect(card.body[0].text).toBe('Restart your router');
     expect(JSON.stringify(card.body)).toContain('You can do this yourself');
     const steps = card.body.filter((b: any) => b.type === 'ColumnSet');
-    expect(steps.map((s: any) => s.columns[0].items[0].text)).toEqual(['1.', '2.']);
+    expect(steps.map((s: { columns: { items: { text: string }[] }[] }) => s.columns[0]!.items[0]!.text)).toEqual(['1.', '2.']);
     expect(steps[1].columns[1].items[0].inlines).toEqual([
       { type: 'TextRun', text: 'Run ' },
       { type: 'TextRun', text: 'ipconfig /renew', fontType: 'Monospace', highlight: true },
@@ -158,7 +158,7 @@ describe('Teams channel (local mode) over HTTP', () => {
     const card = cardOf(connector.messages[0]!)!;
     expect(card.body[0].text).toBe("Hi, I'm the IT helpdesk bot");
     expect(JSON.stringify(card.body)).toContain('What do you need help with?');
-    expect(card.actions.map((a: any) => a.title)).toEqual(['Network problems', 'Hardware problems', 'Talk to a person']);
+    expect(card.actions.map((a: { title: string }) => a.title)).toEqual(['Network problems', 'Hardware problems', 'Talk to a person']);
     expect(card.fallbackText).toContain('1. Network problems');
 
     // Picking a topic from the welcome card works, and marks the card answered.
@@ -166,12 +166,12 @@ describe('Teams channel (local mode) over HTTP', () => {
     connector.clear();
     await postActivity(running.base, submit(card.actions[0].data, welcomeId, 'a:personal-new'));
     expect(connector.updates.map((u) => u.activityId)).toEqual([welcomeId]);
-    expect(connector.updates.map((u) => cardOf(u)!.body.find((b: any) => b.type === 'FactSet').facts[0].value)).toEqual(['Network problems']);
+    expect(connector.updates.map((u): unknown => cardOf(u)!.body.find((b: any) => b.type === 'FactSet').facts[0].value)).toEqual(['Network problems']);
   });
 
   it('understands help, restart and my tickets', async () => {
     await postActivity(running.base, personalMessage('my tickets', 'a:personal-cmd'));
-    expect(connector.messages.map((m) => m.body.text)).toEqual(['You have no tickets with the support team.']);
+    expect(connector.messages.map((m): unknown => m.body.text)).toEqual(['You have no tickets with the support team.']);
 
     connector.clear();
     await postActivity(running.base, personalMessage('help', 'a:personal-cmd'));

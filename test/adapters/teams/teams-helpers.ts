@@ -144,7 +144,7 @@ export class FakeConnector {
   }
 }
 
-export const cardOf = (call: ConnectorCall): Json | undefined => call.body.attachments?.[0]?.content;
+export const cardOf = (call: ConnectorCall): Json | undefined => call.body.attachments?.[0]?.content as Json | undefined;
 
 /** The last question card posted, with its activity id (the replyToId of a click on it). */
 export function lastQuestion(connector: FakeConnector): { id: string; card: Json; choices: { title: string; data: Json }[] } {
@@ -163,7 +163,7 @@ export class TokenIssuer {
   constructor() {
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     this.privateKey = privateKey;
-    this.publicJwk = publicKey.export({ format: 'jwk' }) as Json;
+    this.publicJwk = publicKey.export({ format: 'jwk' });
   }
 
   /** Publishes the OpenID metadata and signing keys at Bot Framework's addresses. */
@@ -201,7 +201,7 @@ export function nockTokenEndpoint(accessToken: string, tenant = 'botframework.co
     .post(new RegExp(`^/${tenant.replace('.', '\\.')}/oauth2/v2\\.0/token`))
     .query(true)
     .reply(200, (_uri, body) => {
-      requests.push(String(body));
+      requests.push(typeof body === 'string' ? body : JSON.stringify(body));
       return { token_type: 'Bearer', expires_in: 3600, ext_expires_in: 3600, access_token: accessToken };
     });
   return { requests };
