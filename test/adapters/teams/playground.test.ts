@@ -32,8 +32,8 @@ function startPlayground(botEndpoint: string, workDir: string): { child: ChildPr
       const port = /Listening on (\d+)/.exec(output)?.[1];
       if (port) resolve(`http://127.0.0.1:${port}/`);
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
     child.once('exit', (code) => reject(new Error(`Agents Playground exited (${code}):\n${output}`)));
   });
   return { child, url, output: () => output };
