@@ -194,21 +194,6 @@ describe('Teams channel (local mode) over HTTP', () => {
     expect(card.fallbackText).toMatch(/^Ticket HD-1001: I have opened ticket HD-1001/);
   });
 
-  it('retries a reply that Teams throttles (429 with Retry-After, and without)', async () => {
-    // The first reply (the intro text) is throttled once.
-    connector.failNext(429, { 'Retry-After': '1' });
-    await postActivity(running.base, personalMessage('my wifi is not working', 'a:personal-429'));
-    const texts = connector.calls.filter((c) => c.body.type === 'message');
-    expect(texts.map((c) => c.status)).toEqual([429, 200, 200]);
-    expect(texts[0]!.body).toEqual(texts[1]!.body);
-
-    // A bare 429 (no Retry-After): the SDK gives up on it, our backoff retries.
-    connector.clear();
-    connector.failNext(429);
-    await postActivity(running.base, personalMessage('help', 'a:personal-429'));
-    expect(connector.calls.filter((c) => c.body.type === 'message').map((c) => c.status)).toEqual([429, 200, 200]);
-  });
-
   it('drops a redelivered activity (same id)', async () => {
     const activity = personalMessage('help', 'a:personal-dup');
     await postActivity(running.base, activity);
@@ -249,6 +234,38 @@ describe('Teams channel errors and startup', () => {
       expect(reference).toBeDefined();
       expect(apology!.body.text).not.toMatch(/database|locked|Error|at /);
       expect(logger.lines).toContainEqual(expect.objectContaining({ level: 'error', channel: 'teams', code: 'STORAGE_UNAVAILABLE', reference }));
+    } finally {
+      await app.stop();
+    }
+  });
+
+  it('retries replies that Teams throttles or fails: 429 with Retry-After and 503 in the connector client, a bare 429 in ours', async () => {
+    const logger = captureLogger();
+    const { app, base } = await startWith(logger);
+    const connector = new FakeConnector();
+    const statuses = () => connector.calls.filter((c) => c.body.type === 'message').map((c) => c.status);
+    const ourRetries = () => logger.lines.filter((l) => l.code === 'TEAMS_THROTTLED');
+    try {
+      // The first reply (the intro text) is throttled once with Retry-After: the SDK's pipeline waits and retries.
+      connector.failNext(429, { 'Retry-After': '1' });
+      await postActivity(base, personalMessage('my wifi is not working', 'a:personal-429'));
+      expect(statuses()).toEqual([429, 200, 200]);
+      expect(connector.calls.filter((c) => c.body.type === 'message')[0]!.body).toEqual(connector.calls.filter((c) => c.body.type === 'message')[1]!.body);
+      expect(ourRetries()).toEqual([]);
+
+      // A 503: the SDK's exponential backoff.
+      connector.clear();
+      connector.failNext(503);
+      await postActivity(base, personalMessage('help', 'a:personal-503'));
+      expect(statuses()).toEqual([503, 200, 200]);
+      expect(ourRetries()).toEqual([]);
+
+      // A bare 429 (no Retry-After): the SDK gives up on it, our backoff retries.
+      connector.clear();
+      connector.failNext(429);
+      await postActivity(base, personalMessage('help', 'a:personal-429b'));
+      expect(statuses()).toEqual([429, 200, 200]);
+      expect(ourRetries()).toEqual([expect.objectContaining({ method: 'sendActivity', retry: 1, status: 429, delayMs: 1000 })]);
     } finally {
       await app.stop();
     }
