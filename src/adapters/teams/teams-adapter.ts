@@ -68,6 +68,7 @@ export function registerTeams(server: Server, deps: TeamsDeps): TeamsChannel {
   // The body parser sits on this route only: the Slack route needs the raw body for its signature.
   server.post(TEAMS_MESSAGES_PATH, restify.plugins.bodyParser({ maxBodySize: MAX_BODY_BYTES, mapParams: false }), async (req, res) => {
     await adapter.process(req, res, (context) => bot.run(context));
+    if (res.statusCode === 401) logger.warn({ code: 'TEAMS_UNAUTHORIZED' }, 'teams: request without a valid Bot Framework token refused');
   });
 
   if (config.appId) {
