@@ -11,7 +11,8 @@ import { MAX_OPTIONS } from '../flows/schema';
 import { CLOSED, FIXED, RESOLVED, choicesAt, stateName, type FlowContext } from '../flows/compile';
 import { isGreeting, parseCommand } from './commands';
 import type { Command, Inbound, Reply, ReplyOption } from './messages';
-import type { ConversationState, TrailItem, UserInput } from './ports';
+import type { Affected, ConversationState, TrailItem, UserInput } from './ports';
+import type { Level } from './priority';
 import { answerFromFacts, describeFact, type Facts, type Router } from './router';
 
 export const MENU = 'menu';
@@ -35,6 +36,12 @@ export interface EscalationRequest {
   readonly flowId?: string;
   readonly nodeId?: string;
   readonly trail: readonly TrailItem[];
+  /** From the flow's escalation node; a person asked for mid-flow is "medium". */
+  readonly urgency?: Level;
+  /** The intake: a one-line summary, since when, and who else is affected. */
+  readonly summary?: string;
+  readonly since?: string;
+  readonly affected?: Affected;
 }
 
 export interface TurnPlan {
@@ -54,6 +61,66 @@ export const HELP_TEXT =
 
 const FactsSchema = z.record(z.string(), z.string());
 
+/** The intake questions asked before a ticket is opened, for what the conversation has not told yet. */
+export const INTAKE_SUMMARY = 'intake.summary';
+export const INTAKE_SINCE = 'intake.since';
+export const INTAKE_AFFECTED = 'intake.affected';
+
+const SINCE_OPTIONS: readonly ReplyOption[] = [
+  { id: 'today', label: 'Today' },
+  { id: 'days', label: 'The last few days' },
+  { id: 'week', label: 'A week or longer' },
+  { id: 'unsure', label: "I'm not sure" },
+];
+
+const AFFECTED_OPTIONS: readonly (ReplyOption & { readonly affected: Affected })[] = [
+  { id: 'me', label: 'Only me', affected: 'me' },
+  { id: 'some', label: 'Some colleagues or my team', affected: 'some' },
+  { id: 'many', label: 'Many people or everyone', affected: 'many' },
+  { id: 'unsure', label: "I'm not sure", affected: 'unknown' },
+];
+
+/** Free-text answers to "who else is affected?" that are clear enough to take. */
+const AFFECTED_WORDS: readonly [RegExp, Affected][] = [
+  [/\b(only|just) me\b|\bjust mine\b|\bnobody else\b|\bno one else\b/, 'me'],
+  [/\b(everyone|everybody|whole (company|office|org\w*)|all (users|staff|of us)|many)\b/, 'many'],
+  [/\b(team|colleagues?|coworkers?|department|a few|some)\b/, 'some'],
+];
+
+const TrailItemSchema = z.union([
+  z.object({
+    kind: z.literal('question'),
+    nodeId: z.string(),
+    question: z.string(),
+    answer: z.string(),
+    source: z.literal('first-message').optional(),
+  }),
+  z.object({
+    kind: z.literal('remediation'),
+    nodeId: z.string(),
+    title: z.string(),
+    audience: z.enum(['user', 'admin']),
+    outcome: z.enum(['fixed', 'not fixed']),
+  }),
+]);
+
+const IntakeSchema = z.object({
+  request: z.object({
+    reason: z.string(),
+    flowId: z.string().optional(),
+    nodeId: z.string().optional(),
+    urgency: z.enum(['high', 'medium', 'low']).optional(),
+    trail: z.array(TrailItemSchema),
+  }),
+  summary: z.string().optional(),
+  since: z.string().optional(),
+  affected: z.enum(['me', 'some', 'many', 'unknown']).optional(),
+});
+type Intake = NonNullable<ConversationState['intake']>;
+
+/** Longest summary or "since" the intake keeps from free text. */
+const MAX_INTAKE_TEXT = 200;
+
 /**
  * The stored state as this code writes it; anything else (a corrupt row, an old format) is
  * rejected. `facts`, `prefilled` and `routing` are optional, so states stored before them load.
@@ -71,6 +138,12 @@ const StoredStateSchema = z.object({
     })
     .optional(),
   routing: z.object({ flowIds: z.array(z.string()).min(1), facts: FactsSchema.optional() }).optional(),
+  /** The user's own description of the problem (the first free-text message), for the ticket summary. */
+  problem: z.string().optional(),
+  /** Waiting for intake answers before the ticket is opened. */
+  intake: IntakeSchema.optional(),
+  /** This episode's ticket exists: asking for a person again finds it instead of a second intake. */
+  escalated: z.literal(true).optional(),
 });
 
 /** Plans one turn. Throws if the stored state is unreadable; the engine then restarts the conversation. */
@@ -117,6 +190,7 @@ class Turn {
     const changed = this.dropChangedFlow();
     const command = inbound.kind === 'command' ? inbound.command : inbound.kind === 'text' ? parseCommand(inbound.text) : undefined;
     if (command) return this.command(command);
+    if (this.state.intake) return this.intakeAnswer(this.state.intake, inbound);
     if (changed) {
       // The stored step belongs to an older version of the flow: start the current one again.
       return changed.loaded ? this.startFlow(changed.loaded) : this.menu();
@@ -157,17 +231,21 @@ class Turn {
         return this.menu();
       case 'help': {
         this.say({ kind: 'text', text: HELP_TEXT });
+        if (this.state.intake) return this.continueIntake(this.state.intake);
         const running = this.running();
         if (running && running.value !== RESOLVED) return this.ask(running);
         return this.menu();
       }
       case 'tickets': {
         this.listTickets = true;
+        if (this.state.intake) return this.continueIntake(this.state.intake);
         const running = this.running();
         if (running && running.value !== RESOLVED) return this.ask(running);
         return;
       }
       case 'human': {
+        // Asked again during the intake: open the ticket now with what we have.
+        if (this.state.intake) return this.openTicket(this.state.intake);
         const running = this.running();
         const where = running && running.value !== RESOLVED ? ` while at step "${running.value}"` : '';
         return this.escalate({
@@ -175,7 +253,7 @@ class Turn {
           flowId: running?.loaded.definition.id,
           nodeId: running?.value,
           trail: running ? trailOf(running.loaded, running.context, running.prefilled) : [],
-        });
+        }, running && affectedFrom(running.loaded, running.context, running.facts));
       }
     }
   }
@@ -241,7 +319,7 @@ class Turn {
   private idle(inbound: Inbound): void {
     // A pending two-way question is answered now, or replaced by whatever this message leads to.
     const pending = this.state.routing;
-    if (pending) this.state = { episode: this.state.episode };
+    if (pending) this.state = { episode: this.state.episode, ...problemOf(this.state) };
     if (inbound.kind === 'choice') {
       if (inbound.nodeId === ROUTE) return this.routeChoice(pending, inbound.optionId);
       return this.menuChoice(inbound.nodeId, inbound.optionId);
@@ -256,6 +334,8 @@ class Turn {
       this.say({ kind: 'text', text: "Hi! I'm the IT helpdesk bot. Tell me what is wrong in your own words, or pick a topic below." });
       return this.menu();
     }
+    // The user's own words become the ticket summary should this end in a ticket.
+    this.state = { episode: this.state.episode, problem: inbound.text.trim().slice(0, MAX_INTAKE_TEXT) };
     const decision = this.deps.router.decide(inbound.text);
     if (decision.kind === 'flow') {
       const loaded = this.deps.catalogue.flows.get(decision.flowId);
@@ -281,7 +361,7 @@ class Turn {
 
   /** One question naming the two flows that fit about equally well, plus "Something else". */
   private askRoute(routing: NonNullable<ConversationState['routing']>): void {
-    this.state = { episode: this.state.episode, routing };
+    this.state = { episode: this.state.episode, routing, ...problemOf(this.state) };
     this.say({ kind: 'question', nodeId: ROUTE, text: 'I am not sure which of these it is. Which one fits best?', options: this.routeOptions(routing.flowIds) });
   }
 
@@ -332,7 +412,7 @@ class Turn {
 
   private startFlow(loaded: LoadedFlow, intro?: string, facts?: Facts): void {
     const [snapshot] = initialTransition(loaded.machine);
-    this.state = { episode: this.state.episode + 1 };
+    this.state = { episode: this.state.episode + 1, ...problemOf(this.state) };
     if (intro) this.say({ kind: 'text', text: intro, flowId: loaded.definition.id });
     this.enter(loaded, stateName(snapshot.value), snapshot.context, { facts: nonEmpty(facts), prefilled: [] });
   }
@@ -366,6 +446,7 @@ class Turn {
     }
     this.state = {
       episode: this.state.episode,
+      ...problemOf(this.state),
       flow: { id: flowId, hash: loaded.hash, value, context, ...(prefill.facts ? { facts: prefill.facts } : {}), ...(prefilled.length > 0 ? { prefilled } : {}) },
     };
     if (value === CLOSED) {
@@ -379,8 +460,8 @@ class Turn {
     }
     const node = loaded.nodes.get(value)!;
     if (node.type === 'escalation') {
-      this.state = { episode: this.state.episode };
-      return this.escalate({ reason: node.reason, flowId, nodeId: node.id, trail: trailOf(loaded, context, prefilled) });
+      const request = { reason: node.reason, flowId, nodeId: node.id, urgency: node.urgency, trail: trailOf(loaded, context, prefilled) };
+      return this.escalate(request, affectedFrom(loaded, context, prefill.facts));
     }
     if (node.type === 'remediation') {
       this.say({
@@ -413,9 +494,80 @@ class Turn {
     }
   }
 
-  private escalate(request: EscalationRequest): void {
-    this.escalation = request;
-    this.state = { episode: this.state.episode };
+  /**
+   * Starts opening a ticket: the intake asks only what the conversation has not told yet (a
+   * one-line summary, since when, who else is affected), then the ticket is opened.
+   */
+  private escalate(request: EscalationRequest, affected?: Affected): void {
+    // This episode's ticket exists already; the engine finds it and says so.
+    if (this.state.escalated) return this.openTicket({ request });
+    const summary = this.state.problem ?? (request.flowId ? this.deps.catalogue.flows.get(request.flowId)?.definition.title : undefined);
+    const intake: Intake = { request, ...(summary ? { summary } : {}), ...(affected ? { affected } : {}) };
+    const unknown = intakeQuestions(intake).length;
+    if (unknown > 0) {
+      this.say({
+        kind: 'text',
+        text: `I will open a ticket for the support team with everything we covered. ${unknown === 1 ? 'One quick question' : `${unknown} quick questions`} first, so they can help you sooner.`,
+      });
+    }
+    this.continueIntake(intake);
+  }
+
+  /** Asks the next intake question, or opens the ticket when nothing is left to ask. */
+  private continueIntake(intake: Intake): void {
+    const [next] = intakeQuestions(intake);
+    if (!next) return this.openTicket(intake);
+    this.state = { episode: this.state.episode, intake };
+    if (next === INTAKE_SUMMARY) {
+      this.say({ kind: 'text', nodeId: INTAKE_SUMMARY, text: 'In one line, what is the problem? For example: "Outlook keeps asking for my password since this morning".' });
+    } else if (next === INTAKE_SINCE) {
+      this.say({ kind: 'question', nodeId: INTAKE_SINCE, text: 'Since when has this been happening?', options: SINCE_OPTIONS });
+    } else {
+      this.say({ kind: 'question', nodeId: INTAKE_AFFECTED, text: 'Who else has this problem?', options: AFFECTED_OPTIONS.map(toOption) });
+    }
+  }
+
+  /** An answer to the open intake question: a button, or typed words. */
+  private intakeAnswer(intake: Intake, inbound: Inbound): void {
+    const [step] = intakeQuestions(intake);
+    if (!step) return this.openTicket(intake);
+    if (inbound.kind === 'choice') {
+      const options: readonly ReplyOption[] = step === INTAKE_SINCE ? SINCE_OPTIONS : step === INTAKE_AFFECTED ? AFFECTED_OPTIONS : [];
+      const chosen = inbound.nodeId === step ? options.find((o) => o.id === inbound.optionId) : undefined;
+      if (!chosen) {
+        this.say({ kind: 'text', text: inbound.nodeId === step ? 'That is not one of the options for this question.' : 'That button belongs to an earlier question. Here is where we are:' });
+        return this.continueIntake(intake);
+      }
+      this.input = { kind: 'choice', nodeId: step, optionId: chosen.id, label: chosen.label };
+      if (step === INTAKE_SINCE) return this.continueIntake({ ...intake, since: chosen.id === 'unsure' ? 'not known' : chosen.label });
+      return this.continueIntake({ ...intake, affected: AFFECTED_OPTIONS.find((o) => o.id === chosen.id)!.affected });
+    }
+    if (inbound.kind !== 'text') return this.continueIntake(intake);
+    const text = inbound.text.trim().replace(/\s+/g, ' ').slice(0, MAX_INTAKE_TEXT);
+    if (text === '') return this.continueIntake(intake);
+    const typed = text.toLowerCase();
+    if (step === INTAKE_SUMMARY) return this.continueIntake({ ...intake, summary: text });
+    if (step === INTAKE_SINCE) {
+      const option = SINCE_OPTIONS.find((o) => o.label.toLowerCase() === typed);
+      return this.continueIntake({ ...intake, since: option ? (option.id === 'unsure' ? 'not known' : option.label) : text });
+    }
+    const affected = AFFECTED_OPTIONS.find((o) => o.label.toLowerCase() === typed)?.affected ?? AFFECTED_WORDS.find(([words]) => words.test(typed))?.[1];
+    if (!affected) {
+      this.say({ kind: 'text', text: 'Please pick one of the options below.' });
+      return this.continueIntake(intake);
+    }
+    return this.continueIntake({ ...intake, affected });
+  }
+
+  private openTicket(intake: Intake): void {
+    const { request } = intake;
+    this.escalation = {
+      ...request,
+      ...(intake.summary ? { summary: intake.summary } : {}),
+      ...(intake.since ? { since: intake.since } : {}),
+      ...(intake.affected ? { affected: intake.affected } : {}),
+    };
+    this.state = { episode: this.state.episode, escalated: true };
     this.say({ kind: 'escalation', text: '', ticketId: '', flowId: request.flowId, nodeId: request.nodeId });
   }
 
@@ -425,6 +577,35 @@ class Turn {
 }
 
 const toOption = (c: { id: string; label: string }): ReplyOption => ({ id: c.id, label: c.label });
+
+const problemOf = (state: ConversationState): { problem?: string } => (state.problem ? { problem: state.problem } : {});
+
+/**
+ * Who else is affected, when the conversation already told: the first message ("only me",
+ * "everyone"), or a flow question that a `scope` facts rule maps (its answer read backwards).
+ */
+function affectedFrom(loaded: LoadedFlow, context: FlowContext, facts: Facts | undefined): Affected | undefined {
+  const scope = (value: string | undefined): Affected | undefined => (value === 'me' || value === 'many' ? value : undefined);
+  const fromMessage = scope(facts?.scope);
+  if (fromMessage) return fromMessage;
+  for (const rule of loaded.definition.facts) {
+    if (rule.fact !== 'scope') continue;
+    const step = context.trail.find((s) => s.nodeId === rule.question);
+    const values = step ? rule.answers[step.optionId] : undefined;
+    const found = values?.map(scope).find((v) => v !== undefined);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** The intake questions still open, in the order they are asked. */
+function intakeQuestions(intake: Intake): string[] {
+  const open: string[] = [];
+  if (intake.summary === undefined) open.push(INTAKE_SUMMARY);
+  if (intake.since === undefined) open.push(INTAKE_SINCE);
+  if (intake.affected === undefined) open.push(INTAKE_AFFECTED);
+  return open;
+}
 
 const nonEmpty = (facts: Facts | undefined): Facts | undefined => (facts && Object.keys(facts).length > 0 ? facts : undefined);
 

@@ -10,6 +10,7 @@ import { BotError } from './errors';
 import { conversationKey, type Inbound, type Reply } from './messages';
 import type { ConversationState, Logger, NewOutboxItem, NewTicket, Storage, Ticket, TranscriptEntry, UserInput } from './ports';
 import { parseCommand } from './commands';
+import { ticketPriority } from './priority';
 import { RATING_QUESTION, SOLVED_QUESTION, type SupportDesk } from './desk';
 import type { Router } from './router';
 
@@ -166,7 +167,7 @@ export class TriageEngine {
     const lines = [...tickets]
       .sort((a, b) => b.number - a.number)
       .slice(0, 10)
-      .map((t) => `${t.id} (${t.status}, opened ${t.createdAt.slice(0, 10)}): ${t.reason}`);
+      .map((t) => `${t.id} (${t.status}, opened ${t.createdAt.slice(0, 10)}): ${t.summary ?? t.reason}`);
     const more = tickets.length > 10 ? `\n…and ${tickets.length - 10} older.` : '';
     return { kind: 'text', text: `Your tickets:\n${lines.join('\n')}${more}` };
   }
@@ -196,6 +197,10 @@ export class TriageEngine {
         reason: request.reason,
         trail: request.trail,
         createdAt: this.now().toISOString(),
+        priority: ticketPriority(request.affected, request.urgency),
+        ...(request.summary ? { summary: request.summary } : {}),
+        ...(request.since ? { since: request.since } : {}),
+        ...(request.affected ? { affected: request.affected } : {}),
       },
     };
   }

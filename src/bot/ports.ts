@@ -22,6 +22,23 @@ export interface ConversationState {
   };
   /** The two-way question after an ambiguous first message is open: its flows and the message's facts. */
   readonly routing?: { readonly flowIds: readonly string[]; readonly facts?: Readonly<Record<string, string>> };
+  /** The user's own description of the problem (their first free-text message), for the ticket summary. */
+  readonly problem?: string;
+  /** A ticket is about to be opened: what the escalation carries, and the intake answers so far. */
+  readonly intake?: {
+    readonly request: {
+      readonly reason: string;
+      readonly flowId?: string;
+      readonly nodeId?: string;
+      readonly urgency?: 'high' | 'medium' | 'low';
+      readonly trail: readonly TrailItem[];
+    };
+    readonly summary?: string;
+    readonly since?: string;
+    readonly affected?: Affected;
+  };
+  /** This episode's ticket exists; asking for a person again finds it rather than starting a new intake. */
+  readonly escalated?: true;
 }
 
 export interface StoredConversation {

@@ -46,6 +46,12 @@ export const EscalationNodeSchema = z.strictObject({
   type: z.literal('escalation'),
   /** For support staff: what was ruled out and what to check next. */
   reason: text(300),
+  /**
+   * How urgent the ticket is (ITIL urgency, m365-triage-facts §5.2): `high` = the user cannot
+   * work (locked out, no MFA device) or a suspected compromise, `medium` (default) = degraded
+   * with a workaround, `low` = cosmetic. With who else is affected it gives the priority.
+   */
+  urgency: z.enum(['high', 'medium', 'low']).default('medium'),
 });
 
 export const NodeSchema = z.discriminatedUnion('type', [QuestionNodeSchema, RemediationNodeSchema, EscalationNodeSchema]);

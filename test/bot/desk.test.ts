@@ -165,6 +165,7 @@ describe('support desk: staff actions on a ticket', () => {
     const chat = new Chat(engine, teamsRef);
     await chat.say('wifi broken');
     await chat.say('talk to someone');
+    await chat.finishIntake();
     await drain(storage);
     const relayed = await chat.say('It also fails on my phone');
     expect(relayed).toEqual([{ kind: 'text', text: expect.stringContaining('passed that on to the support team with your ticket HD-1001') }]);

@@ -99,7 +99,15 @@ describe('triage engine: conversation shell and flows', () => {
     await chat.pick('only me');
     await chat.choose('wf-forget', 'not-fixed');
     expect(chat.question().text).toBe('Did "Re-issue the Wi-Fi certificate" fix it? These steps need an IT admin.');
-    const replies = await chat.choose('wf-admin', 'not-fixed');
+    // The intake asks only what is still unknown: the user's words are the summary and the
+    // flow's "Are colleagues affected too?" answered who else; since when is asked.
+    const intake = await chat.choose('wf-admin', 'not-fixed');
+    expect(intake).toEqual([
+      { kind: 'text', text: expect.stringMatching(/open a ticket .* One quick question first/) },
+      expect.objectContaining({ kind: 'question', nodeId: 'intake.since', text: 'Since when has this been happening?' }),
+    ]);
+    expect(await storage.listTickets()).toEqual([]);
+    const replies = await chat.finishIntake({ since: 'few days' });
     expect(replies).toEqual([
       expect.objectContaining({ kind: 'escalation', ticketId: 'HD-1001', flowId: 'wifi-down', nodeId: 'wf-esc' }),
     ]);
@@ -107,6 +115,10 @@ describe('triage engine: conversation shell and flows', () => {
     const ticket = await storage.getTicket('HD-1001');
     expect(ticket).toMatchObject({
       status: 'open',
+      summary: 'wifi broken',
+      since: 'The last few days',
+      affected: 'me',
+      priority: 'P4',
       flowId: 'wifi-down',
       reason: 'Wi-Fi still down after the self-help steps.',
       requester: { channel: 'web', userId: 'u-1', name: 'Pat Example' },
@@ -170,7 +182,11 @@ describe('triage engine: conversation shell and flows', () => {
     async (ask) => {
       await chat.say('wifi broken');
       await chat.pick('In the office');
-      const replies = await chat.say(ask);
+      const intake = await chat.say(ask);
+      expect(intake.map((r) => r.nodeId ?? r.kind)).toEqual(['text', 'intake.since']);
+      await chat.pick('Today');
+      expect(chat.question().nodeId).toBe('intake.affected');
+      const replies = await chat.say('the whole office');
       expect(replies).toEqual([expect.objectContaining({ kind: 'escalation', ticketId: 'HD-1001', flowId: 'wifi-down', nodeId: 'wf-others' })]);
       const again = await chat.say('talk to someone');
       expect(again[0]).toMatchObject({ kind: 'escalation', ticketId: 'HD-1001' });
@@ -179,6 +195,8 @@ describe('triage engine: conversation shell and flows', () => {
       expect(tickets).toHaveLength(1);
       expect(tickets[0]!.trail).toEqual([{ kind: 'question', nodeId: 'wf-where', question: 'Where are you?', answer: 'In the office' }]);
       expect(tickets[0]!.reason).toMatch(/asked to talk to a person/);
+      // Many people affected raises the priority (high impact × medium urgency).
+      expect(tickets[0]).toMatchObject({ summary: 'wifi broken', since: 'Today', affected: 'many', priority: 'P2' });
     },
   );
 
@@ -186,18 +204,22 @@ describe('triage engine: conversation shell and flows', () => {
     const empty = await chat.say('my tickets');
     expect(empty[0]!.text).toBe('You have no tickets with the support team.');
     await chat.say('talk to someone');
+    await chat.finishIntake({ summary: 'Printer on floor 2 is offline' });
     const other = new Chat(chat.engine, webRef('conv-2', 'u-2'));
     await other.say('human');
+    await other.finishIntake();
     await chat.say('restart');
     await chat.say('wifi broken');
     const replies = await chat.say('show my tickets');
-    expect(replies[0]!.text).toMatch(/^Your tickets:\nHD-1001 \(open, opened \d{4}-\d\d-\d\d\): The user asked to talk to a person/);
+    expect(replies[0]!.text).toMatch(/^Your tickets:\nHD-1001 \(open, opened \d{4}-\d\d-\d\d\): Printer on floor 2 is offline$/);
     expect(replies[0]!.text).not.toContain('HD-1002');
     expect(chat.question().nodeId).toBe('wf-where');
   });
 
   it('accepts commands sent as commands by a channel', async () => {
-    const replies = await chat.engine.handle({ kind: 'command', ref: chat.ref, command: 'human' });
+    chat.last = await chat.engine.handle({ kind: 'command', ref: chat.ref, command: 'human' });
+    expect(chat.last.at(-1)).toMatchObject({ kind: 'text', nodeId: 'intake.summary' });
+    const replies = await chat.finishIntake();
     expect(replies[0]).toMatchObject({ kind: 'escalation', ticketId: 'HD-1001' });
   });
 
@@ -263,5 +285,91 @@ describe('triage engine: conversation shell and flows', () => {
     expect(replies[0]!.text).toMatch(/lost track/);
     const again = await chat.say('hi');
     expect(kinds(again)).toEqual(['text', 'question']);
+  });
+});
+
+describe('triage engine: the intake before a ticket', () => {
+  let storage: Storage;
+  let chat: Chat;
+  const catalogue = fixtureCatalogue();
+
+  beforeEach(async () => {
+    storage = await memoryStorage();
+    chat = new Chat(engineFor(catalogue, storage));
+  });
+  afterEach(() => storage.close());
+
+  it('asks for a one-line summary when nothing was said yet, and takes typed answers', async () => {
+    const replies = await chat.say('talk to someone');
+    expect(replies[0]!.text).toMatch(/3 quick questions/);
+    expect(replies.at(-1)).toMatchObject({ kind: 'text', nodeId: 'intake.summary' });
+    await chat.say('  Cannot   print to the floor 3 printer ');
+    expect(chat.question().nodeId).toBe('intake.since');
+    await chat.say('since Monday morning');
+    expect(chat.question().nodeId).toBe('intake.affected');
+    await chat.say('just me I think');
+    expect(chat.last).toEqual([expect.objectContaining({ kind: 'escalation', ticketId: 'HD-1001' })]);
+    expect(await storage.getTicket('HD-1001')).toMatchObject({
+      summary: 'Cannot print to the floor 3 printer',
+      since: 'since Monday morning',
+      affected: 'me',
+      priority: 'P4',
+    });
+  });
+
+  it('skips who else is affected when the first message said it', async () => {
+    await chat.say('wifi broken for everyone in the office');
+    await chat.say('talk to someone');
+    expect(chat.question().nodeId).toBe('intake.since');
+    await chat.pick("I'm not sure");
+    expect(chat.last[0]).toMatchObject({ kind: 'escalation' });
+    expect(await storage.getTicket('HD-1001')).toMatchObject({ summary: 'wifi broken for everyone in the office', since: 'not known', affected: 'many' });
+  });
+
+  it('re-asks for a stale button, an unknown option or an unclear answer, and never opens a ticket early', async () => {
+    await chat.say('wifi broken');
+    await chat.say('human');
+    const stale = await chat.choose('wf-where', 'home');
+    expect(stale[0]!.text).toMatch(/earlier question/);
+    expect(chat.question().nodeId).toBe('intake.since');
+    const unknown = await chat.choose('intake.since', 'yesterday-ish');
+    expect(unknown[0]!.text).toMatch(/not one of the options/);
+    await chat.pick('Today');
+    const unclear = await chat.say('hmm');
+    expect(unclear[0]!.text).toMatch(/pick one of the options/);
+    expect(chat.question().nodeId).toBe('intake.affected');
+    expect(await storage.listTickets()).toEqual([]);
+    const help = await chat.say('help');
+    expect(help[0]!.text).toMatch(/restart/);
+    expect(chat.question().nodeId).toBe('intake.affected');
+  });
+
+  it('opens the ticket at once when the user asks for a person again, and forgets the intake on restart', async () => {
+    await chat.say('talk to someone');
+    await chat.say('restart');
+    expect(chat.question().nodeId).toBe(MENU);
+    expect(await storage.listTickets()).toEqual([]);
+    await chat.say('talk to someone');
+    await chat.say('VPN keeps dropping');
+    const replies = await chat.say('talk to someone');
+    expect(replies).toEqual([expect.objectContaining({ kind: 'escalation', ticketId: 'HD-1001' })]);
+    const ticket = await storage.getTicket('HD-1001');
+    expect(ticket).toMatchObject({ summary: 'VPN keeps dropping', priority: 'P4' });
+    expect(ticket?.since).toBeUndefined();
+    expect(ticket?.affected).toBeUndefined();
+  });
+
+  it('records the intake answers in the transcript with their labels', async () => {
+    await chat.say('wifi broken');
+    await chat.say('agent');
+    await chat.pick('A week');
+    await chat.pick('Some colleagues');
+    const transcript = await storage.readTranscript(conversationKey(chat.ref));
+    const answers = transcript.flatMap((e) => (e.actor === 'user' && e.input.kind === 'choice' ? [e.input] : []));
+    expect(answers).toEqual([
+      { kind: 'choice', nodeId: 'intake.since', optionId: 'week', label: 'A week or longer' },
+      { kind: 'choice', nodeId: 'intake.affected', optionId: 'some', label: 'Some colleagues or my team' },
+    ]);
+    expect(await storage.getTicket('HD-1001')).toMatchObject({ affected: 'some', priority: 'P3' });
   });
 });

@@ -6,6 +6,7 @@ import type { ConversationRef, Inbound, Reply } from '../../src/bot/messages';
 import type { Storage } from '../../src/bot/ports';
 import { createRouter } from '../../src/bot/router';
 import { loadCatalogue, type Catalogue } from '../../src/flows/catalogue';
+import { INTAKE_SINCE, INTAKE_SUMMARY } from '../../src/bot/conversation';
 import { SqliteStorage } from '../../src/adapters/storage/sqlite';
 import { silentLogger } from '../../src/logger';
 
@@ -64,6 +65,25 @@ export class Chat {
     const option = q.options.find((o) => o.label.includes(label));
     if (!option) throw new Error(`no option "${label}" in ${JSON.stringify(q)}`);
     return this.choose(q.nodeId, option.id);
+  }
+
+  /**
+   * Answers the intake questions asked before a ticket is opened (summary, since when, who else
+   * is affected), as far as they are asked, and returns the replies that end it (with the escalation).
+   */
+  async finishIntake(answers: { summary?: string; since?: string; affected?: string } = {}): Promise<Reply[]> {
+    for (let i = 0; i < 3; i++) {
+      const open = this.last.at(-1);
+      if (!open?.nodeId?.startsWith('intake.')) break;
+      if (open.nodeId === INTAKE_SUMMARY) await this.say(answers.summary ?? 'Wi-Fi drops all the time');
+      else if (open.kind === 'question') {
+        const wanted = open.nodeId === INTAKE_SINCE ? answers.since : answers.affected;
+        const option = wanted ? open.options.find((o) => o.label.includes(wanted)) : open.options[0];
+        if (!option) throw new Error(`no option "${wanted}" in ${JSON.stringify(open)}`);
+        await this.choose(open.nodeId, option.id);
+      }
+    }
+    return this.last;
   }
 
   question(): Extract<Reply, { kind: 'question' }> {

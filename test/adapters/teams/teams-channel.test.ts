@@ -188,6 +188,11 @@ describe('Teams channel (local mode) over HTTP', () => {
     const q = lastQuestion(connector);
     connector.clear();
     await postActivity(running.base, submit({ nodeId: 'wf-where', optionId: 'unsure' }, q.id, 'a:personal-esc'));
+    // The intake before the ticket: since when (a button), then who else (typed).
+    const since = lastQuestion(connector);
+    expect(cardOf(connector.messages.at(-1)!)!.body[0].text).toBe('Since when has this been happening?');
+    await postActivity(running.base, submit({ nodeId: 'intake.since', optionId: 'today' }, since.id, 'a:personal-esc'));
+    await postActivity(running.base, personalMessage('only me', 'a:personal-esc'));
     const card = cardOf(connector.messages.at(-1)!)!;
     expect(card.body[0].text).toBe('Ticket opened');
     expect(card.body[1]).toEqual({ type: 'FactSet', facts: [{ title: 'Ticket', value: 'HD-1001' }] });

@@ -39,7 +39,10 @@ describe('web chat API over HTTP', () => {
 
   it('returns a ticket id on escalation and keeps the ticket in the store', async () => {
     await postJson(running.base, { conversationId: 'c-3', user, text: 'wifi broken' });
-    const { json } = await postJson(running.base, { conversationId: 'c-3', user, text: 'talk to someone' });
+    const intake = await postJson(running.base, { conversationId: 'c-3', user, text: 'talk to someone' });
+    expect(intake.json.replies.at(-1)).toMatchObject({ kind: 'question', nodeId: 'intake.since' });
+    await postJson(running.base, { conversationId: 'c-3', user, choice: { nodeId: 'intake.since', optionId: 'today' } });
+    const { json } = await postJson(running.base, { conversationId: 'c-3', user, text: 'only me' });
     expect(json.replies[0]).toMatchObject({ kind: 'escalation', ticketId: expect.stringMatching(/^HD-\d+$/) });
     expect(await storage.getTicket(json.replies[0].ticketId)).toMatchObject({ requester: { channel: 'web', userId: 'u-1', name: 'Pat' } });
   });

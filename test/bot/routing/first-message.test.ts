@@ -40,6 +40,7 @@ describe('first message: facts answer questions in advance', () => {
     expect(chat.question().nodeId).toBe('cp-lync-where');
 
     await chat.say('talk to someone');
+    await chat.finishIntake();
     const [ticket] = await storage.listTickets();
     expect(ticket!.trail).toEqual([
       expect.objectContaining({ nodeId: 'cp-which-app', answer: 'Lync 2013 / Skype for Business', source: 'first-message' }),
@@ -164,9 +165,12 @@ describe('first message on the fixture catalogue', () => {
       await chat.say('wifi not working for everyone');
       expect(chat.question().nodeId).toBe('wf-where');
       const replies = await chat.pick('In the office');
-      expect(texts(replies)).toEqual(['I understood from your message: others are affected too.']);
-      expect(replies.at(-1)).toMatchObject({ kind: 'escalation', nodeId: 'wf-esc-outage' });
+      expect(texts(replies)[0]).toBe('I understood from your message: others are affected too.');
+      // The message told who else is affected, so the intake only asks since when.
+      expect(chat.question().nodeId).toBe('intake.since');
+      expect(await chat.finishIntake()).toEqual([expect.objectContaining({ kind: 'escalation', nodeId: 'wf-esc-outage' })]);
       const [ticket] = await storage.listTickets();
+      expect(ticket).toMatchObject({ summary: 'wifi not working for everyone', affected: 'many' });
       expect(ticket!.trail).toEqual([
         { kind: 'question', nodeId: 'wf-where', question: 'Where are you?', answer: 'In the office' },
         { kind: 'question', nodeId: 'wf-others', question: 'Are colleagues affected too?', answer: 'Yes, several people', source: 'first-message' },
