@@ -38,6 +38,8 @@ export interface EscalationRequest {
   readonly trail: readonly TrailItem[];
   /** From the flow's escalation node; a person asked for mid-flow is "medium". */
   readonly urgency?: Level;
+  /** The flow's least impact for this escalation (a suspected compromise is high). */
+  readonly impact?: Level;
   /** The intake: a one-line summary, since when, and who else is affected. */
   readonly summary?: string;
   readonly since?: string;
@@ -110,6 +112,7 @@ const IntakeSchema = z.object({
     flowId: z.string().optional(),
     nodeId: z.string().optional(),
     urgency: z.enum(['high', 'medium', 'low']).optional(),
+    impact: z.enum(['high', 'medium', 'low']).optional(),
     trail: z.array(TrailItemSchema),
   }),
   summary: z.string().optional(),
@@ -460,7 +463,14 @@ class Turn {
     }
     const node = loaded.nodes.get(value)!;
     if (node.type === 'escalation') {
-      const request = { reason: node.reason, flowId, nodeId: node.id, urgency: node.urgency, trail: trailOf(loaded, context, prefilled) };
+      const request: EscalationRequest = {
+        reason: node.reason,
+        flowId,
+        nodeId: node.id,
+        urgency: node.urgency,
+        ...(node.impact ? { impact: node.impact } : {}),
+        trail: trailOf(loaded, context, prefilled),
+      };
       return this.escalate(request, affectedFrom(loaded, context, prefill.facts));
     }
     if (node.type === 'remediation') {

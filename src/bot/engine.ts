@@ -197,7 +197,7 @@ export class TriageEngine {
         reason: request.reason,
         trail: request.trail,
         createdAt: this.now().toISOString(),
-        priority: ticketPriority(request.affected, request.urgency),
+        priority: ticketPriority(request.affected, request.urgency, request.impact),
         ...(request.summary ? { summary: request.summary } : {}),
         ...(request.since ? { since: request.since } : {}),
         ...(request.affected ? { affected: request.affected } : {}),

@@ -31,6 +31,7 @@ export interface ConversationState {
       readonly flowId?: string;
       readonly nodeId?: string;
       readonly urgency?: 'high' | 'medium' | 'low';
+      readonly impact?: 'high' | 'medium' | 'low';
       readonly trail: readonly TrailItem[];
     };
     readonly summary?: string;

@@ -23,7 +23,13 @@ export function priorityOf(impact: Level, urgency: Level): Priority {
   return MATRIX[impact][urgency];
 }
 
-/** The priority a new ticket gets; urgency defaults to "degraded, with a workaround". */
-export function ticketPriority(affected: Affected | undefined, urgency: Level = 'medium'): Priority {
-  return priorityOf(impactOf(affected), urgency);
+const RANK: Record<Level, number> = { low: 0, medium: 1, high: 2 };
+
+/**
+ * The priority a new ticket gets; urgency defaults to "degraded, with a workaround". A flow may
+ * set a least impact (a suspected compromise is high impact even when one user reports it).
+ */
+export function ticketPriority(affected: Affected | undefined, urgency: Level = 'medium', leastImpact: Level = 'low'): Priority {
+  const impact = impactOf(affected);
+  return priorityOf(RANK[leastImpact] > RANK[impact] ? leastImpact : impact, urgency);
 }

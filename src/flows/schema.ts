@@ -52,6 +52,11 @@ export const EscalationNodeSchema = z.strictObject({
    * with a workaround, `low` = cosmetic. With who else is affected it gives the priority.
    */
   urgency: z.enum(['high', 'medium', 'low']).default('medium'),
+  /**
+   * The least impact the ticket has, whoever else the user says is affected: `high` for a
+   * suspected account compromise (a security incident) or a confirmed outage.
+   */
+  impact: z.enum(['high', 'medium', 'low']).optional(),
 });
 
 export const NodeSchema = z.discriminatedUnion('type', [QuestionNodeSchema, RemediationNodeSchema, EscalationNodeSchema]);

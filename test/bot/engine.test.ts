@@ -373,3 +373,37 @@ describe('triage engine: the intake before a ticket', () => {
     expect(await storage.getTicket('HD-1001')).toMatchObject({ affected: 'some', priority: 'P3' });
   });
 });
+
+describe('triage engine: priority from the catalogue', () => {
+  it('opens a suspected account compromise as P1 although only the user reports it', async () => {
+    const storage = await memoryStorage();
+    try {
+      const catalogue = loadCatalogue();
+      const chat = new Chat(engineFor(catalogue, storage));
+      await chat.say('my account is locked');
+      // Walk the account-locked flow to its compromise escalation by the option ids the flow declares.
+      const flow = catalogue.flows.get('account-locked')!;
+      for (let i = 0; i < 10 && !chat.last.some((r) => r.kind === 'escalation' || r.nodeId?.startsWith('intake.')); i++) {
+        const open = chat.question();
+        const node = flow.nodes.get(open.nodeId);
+        const toward = node?.type === 'question' ? node.options.find((o) => pathTo(flow, o.next, 'al-esc-compromised')) : undefined;
+        if (!toward) throw new Error(`no way to al-esc-compromised from ${open.nodeId}`);
+        await chat.choose(open.nodeId, toward.id);
+      }
+      await chat.finishIntake({ affected: 'Only me' });
+      const [ticket] = await storage.listTickets();
+      expect(ticket).toMatchObject({ flowId: 'account-locked', affected: 'me', priority: 'P1' });
+    } finally {
+      await storage.close();
+    }
+  });
+});
+
+/** Whether `to` can be reached from node `from` through question options alone. */
+function pathTo(flow: ReturnType<ReturnType<typeof loadCatalogue>['flows']['get']> & object, from: string, to: string, seen = new Set<string>()): boolean {
+  if (from === to) return true;
+  if (seen.has(from)) return false;
+  seen.add(from);
+  const node = flow.nodes.get(from);
+  return node?.type === 'question' && node.options.some((o) => pathTo(flow, o.next, to, seen));
+}

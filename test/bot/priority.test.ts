@@ -17,4 +17,11 @@ describe('ticket priority (impact × urgency)', () => {
     expect(ticketPriority('me', 'high')).toBe('P3');
     expect(ticketPriority(undefined)).toBe('P4');
   });
+
+  it('keeps a least impact set by the flow (a suspected compromise reported by one user)', () => {
+    expect(ticketPriority('me', 'high', 'high')).toBe('P1');
+    expect(ticketPriority(undefined, 'medium', 'medium')).toBe('P3');
+    // More people affected than the least impact still counts.
+    expect(ticketPriority('many', 'high', 'low')).toBe('P1');
+  });
 });

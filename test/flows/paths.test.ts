@@ -100,7 +100,7 @@ describe.each(FLOW_IDS)('every path of flow %s', (flowId) => {
         // "Only me" from the intake, unless a flow question already told who else is affected.
         expect(ticket?.affected).toMatch(/^(me|many)$/);
         const end = flow.nodes.get(path.end);
-        expect(ticket?.priority).toBe(ticketPriority(ticket?.affected, end?.type === 'escalation' ? end.urgency : undefined));
+        expect(ticket?.priority).toBe(end?.type === 'escalation' ? ticketPriority(ticket?.affected, end.urgency, end.impact) : 'missing');
       }
     }
   });
