@@ -35,12 +35,15 @@ export function ticketView(ticket: Ticket, flowTitle?: string): TicketView {
     { label: 'Assignee', value: ticket.assignee ? (ticket.assignee.name ?? ticket.assignee.id) : 'Nobody yet' },
   ];
   if (ticket.flowId) facts.push({ label: 'Guide', value: flowTitle ? `${flowTitle} (${ticket.flowId})` : ticket.flowId });
+  facts.push({ label: 'Why escalated', value: ticket.reason });
   if (ticket.since) facts.push({ label: 'Since', value: ticket.since });
   if (ticket.affected) facts.push({ label: 'Affected', value: AFFECTED[ticket.affected] });
   facts.push({ label: 'Opened', value: ticket.createdAt.replace('T', ' ').slice(0, 16) + ' UTC' });
   if (ticket.rating !== undefined) facts.push({ label: 'Rating', value: `${ticket.rating}/5` });
 
-  const answers = ticket.trail.flatMap((item) => (item.kind === 'question' ? [`${item.question} → ${item.answer}`] : []));
+  const answers = ticket.trail.flatMap((item) =>
+    item.kind === 'question' ? [`${item.question} → ${item.answer}${item.source === 'first-message' ? ' (from the first message)' : ''}`] : [],
+  );
   const tried = ticket.trail.flatMap((item) =>
     item.kind === 'remediation' ? [`${item.title} (${item.audience === 'admin' ? 'admin' : 'user'}): ${item.outcome}`] : [],
   );

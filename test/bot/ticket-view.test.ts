@@ -15,6 +15,7 @@ const ticket: Ticket = {
   affected: 'some',
   trail: [
     { kind: 'question', nodeId: 'q-app', question: 'Which app asks for the password?', answer: 'Outlook' },
+    { kind: 'question', nodeId: 'q-mfa', question: 'Is MFA on?', answer: 'Yes', source: 'first-message' },
     { kind: 'remediation', nodeId: 'r-creds', title: 'Clear saved Office credentials', audience: 'user', outcome: 'not fixed' },
   ],
   createdAt: '2026-11-23T09:15:00.000Z',
@@ -35,11 +36,12 @@ describe('ticket card view', () => {
       { label: 'Requester', value: 'Pat Example (teams)' },
       { label: 'Assignee', value: 'Nobody yet' },
       { label: 'Guide', value: 'Password prompts that keep coming back (credential-prompt-loop)' },
+      { label: 'Why escalated', value: 'The last suggestion did not fix it.' },
       { label: 'Since', value: 'this morning' },
       { label: 'Affected', value: 'Several people' },
       { label: 'Opened', value: '2026-11-23 09:15 UTC' },
     ]);
-    expect(view.answers).toEqual(['Which app asks for the password? → Outlook']);
+    expect(view.answers).toEqual(['Which app asks for the password? → Outlook', 'Is MFA on? → Yes (from the first message)']);
     expect(view.tried).toEqual(['Clear saved Office credentials (user): not fixed']);
     expect(view.actions.map((a) => a.id)).toEqual(['assign', 'reassign', 'resolve']);
   });
