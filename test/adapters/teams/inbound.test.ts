@@ -8,11 +8,12 @@ import { channelMention, personalMessage, submit } from './teams-helpers';
 const activity = (a: Record<string, unknown>) => a as unknown as Activity;
 
 describe('conversation reference', () => {
-  it('is the chat for a personal chat, with the Entra id as the user', () => {
+  it('is the chat for a personal chat, with the Entra id as the user and the serviceUrl to reach it later', () => {
     expect(conversationRefOf(activity(personalMessage('hi')))).toEqual({
       channel: 'teams',
       conversationId: 'a:personal-1',
       user: { id: '6f1c0c1e-0000-4000-8000-000000000001', name: 'Pat Example' },
+      serviceUrl: 'https://smba.trafficmanager.net/amer/',
     });
   });
 
@@ -38,12 +39,17 @@ describe('parseMessage', () => {
     expect(parseMessage(activity(a))).toMatchObject({ inbound: { kind: 'text', text: '<at>Sam</at> look' } });
   });
 
-  it('reads a card submit as a choice, and anything else in value as foreign', () => {
+  it('reads a card submit as a choice, a ticket button as a ticket submit, and anything else in value as foreign', () => {
     expect(parseMessage(activity(submit({ nodeId: 'wf-where', optionId: 'home' }, 'card-1')))).toMatchObject({
       kind: 'inbound',
       inbound: { kind: 'choice', nodeId: 'wf-where', optionId: 'home' },
     });
-    expect(parseMessage(activity(submit({ ticketAction: 'assign', ticketId: 'HD-1' }, 'card-1')))).toEqual({ kind: 'foreign-submit' });
+    expect(parseMessage(activity(submit({ ticketAction: 'assign', ticketId: 'HD-1' }, 'card-1')))).toMatchObject({
+      kind: 'ticket-submit',
+      submit: { ticketAction: 'assign', ticketId: 'HD-1' },
+    });
+    expect(parseMessage(activity(submit({ ticketAction: 'delete', ticketId: 'HD-1' }, 'card-1')))).toEqual({ kind: 'foreign-submit' });
+    expect(parseMessage(activity(submit({ something: 'else' }, 'card-1')))).toEqual({ kind: 'foreign-submit' });
   });
 
   it('treats a message without text as empty text', () => {
