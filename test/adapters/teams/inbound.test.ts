@@ -1,7 +1,7 @@
 /** Teams activities → Inbound, and which click counts as an answer (pure). */
 import type { Activity } from 'botbuilder';
 import { answeredQuestion } from '../../../src/adapters/teams/answered';
-import { conversationRefOf, parseMessage } from '../../../src/adapters/teams/inbound';
+import { baseConversationId, conversationRefOf, htmlToText, mentionsBot, parseMessage, threadRootOf } from '../../../src/adapters/teams/inbound';
 import type { TranscriptEntry } from '../../../src/bot/ports';
 import { channelMention, personalMessage, submit } from './teams-helpers';
 
@@ -54,6 +54,28 @@ describe('parseMessage', () => {
 
   it('treats a message without text as empty text', () => {
     expect(parseMessage(activity({ ...personalMessage(''), text: undefined }))).toMatchObject({ inbound: { kind: 'text', text: '' } });
+  });
+});
+
+describe('channel helpers', () => {
+  it('splits a channel conversation id into the channel and the thread root', () => {
+    const a = channelMention('hi', '1700000000900');
+    expect(baseConversationId(a)).toBe('19:support-chan@thread.tacv2');
+    expect(threadRootOf(a)).toBe('1700000000900');
+    expect(baseConversationId({ conversation: { id: 'a:personal-1' } } as Activity)).toBe('a:personal-1');
+    expect(threadRootOf({ conversation: { id: 'a:personal-1' } } as Activity)).toBeUndefined();
+  });
+
+  it('tells a message that @mentions the bot from one that mentions someone else', () => {
+    expect(mentionsBot(activity(channelMention('hi', '1')))).toBe(true);
+    const other = { ...channelMention('hi', '1'), entities: [{ type: 'mention', mentioned: { id: '29:sam' }, text: '<at>Sam</at>' }] };
+    expect(mentionsBot(activity(other))).toBe(false);
+    expect(mentionsBot(activity(personalMessage('hi')))).toBe(false);
+  });
+
+  it('turns a Teams message body into plain text', () => {
+    expect(htmlToText('<div><p>Outlook &amp; Teams<br>crash</p><p>since &quot;Monday&quot;&nbsp;&#8211; <b>help</b></p></div>')).toBe('Outlook & Teams\ncrash\nsince "Monday" – help');
+    expect(htmlToText('<script>x</script>&lt;b&gt; &bogus; &#0;')).toBe('x<b> &bogus; &#0;');
   });
 });
 
