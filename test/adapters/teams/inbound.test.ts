@@ -60,8 +60,8 @@ describe('parseMessage', () => {
 describe('channel helpers', () => {
   it('splits a channel conversation id into the channel and the thread root', () => {
     const a = channelMention('hi', '1700000000900');
-    expect(baseConversationId(a)).toBe('19:support-chan@thread.tacv2');
-    expect(threadRootOf(a)).toBe('1700000000900');
+    expect(baseConversationId(activity(a))).toBe('19:support-chan@thread.tacv2');
+    expect(threadRootOf(activity(a))).toBe('1700000000900');
     expect(baseConversationId({ conversation: { id: 'a:personal-1' } } as Activity)).toBe('a:personal-1');
     expect(threadRootOf({ conversation: { id: 'a:personal-1' } } as Activity)).toBeUndefined();
   });
