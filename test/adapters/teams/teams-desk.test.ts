@@ -7,7 +7,7 @@ import nock from 'nock';
 import type { Ticket } from '../../../src/bot/ports';
 import { createTestSchema, type TestSchema } from '../../helpers/postgres';
 import { startApp, type RunningApp } from '../../helpers/server';
-import { BOT, cardOf, CHANNEL, FakeConnector, personalMessage, postActivity, SERVICE_URL, submit, type ConnectorCall } from './teams-helpers';
+import { BOT, cardOf, CHANNEL, FakeConnector, nockTokenEndpoint, personalMessage, postActivity, SERVICE_URL, submit, TokenIssuer, type ConnectorCall } from './teams-helpers';
 
 type Json = Record<string, any>;
 
@@ -63,17 +63,18 @@ const ticketIdOf = (call: ConnectorCall): string | undefined => {
  * "talk to someone" in the DM, answering any intake question (first option) or text prompt
  * (some text) until the escalation card comes; returns the ticket id.
  */
-async function escalate(base: string, connector: FakeConnector, conversationId = DM): Promise<string> {
+async function escalate(base: string, connector: FakeConnector, conversationId = DM, headers: () => Record<string, string> = () => ({})): Promise<string> {
   const before = connector.messages.length;
-  await postActivity(base, personalMessage('talk to someone', conversationId));
+  const send = (activity: Json) => postActivity(base, activity, headers());
+  await send(personalMessage('talk to someone', conversationId));
   for (let i = 0; i < 8; i++) {
     const replies = connector.messages.slice(before).filter((c) => c.conversationId === conversationId && c.activityId !== undefined);
     const escalated = replies.map(ticketIdOf).find((id) => id !== undefined);
     if (escalated) return escalated;
     const last = replies.at(-1);
     const first = last ? (cardOf(last)?.actions?.[0] as Json | undefined) : undefined;
-    if (last && typeof first?.data?.nodeId === 'string' && first.data.nodeId.startsWith('intake.')) await postActivity(base, submit(first.data, last.postedId, conversationId));
-    else await postActivity(base, personalMessage('Outlook crashes every time I open it', conversationId));
+    if (last && typeof first?.data?.nodeId === 'string' && first.data.nodeId.startsWith('intake.')) await send(submit(first.data, last.postedId, conversationId));
+    else await send(personalMessage('Outlook crashes every time I open it', conversationId));
   }
   throw new Error(`no escalation in ${JSON.stringify(connector.messages.slice(before).map((c) => c.body))}`);
 }
@@ -331,5 +332,36 @@ describe('Teams ticket thread relay on PostgreSQL, across a restart', () => {
     running = await startApp({ env: ENV, storage: schema.storage() });
     await relay('after the restart');
     expect(await running.app.storage.listTickets()).toHaveLength(1);
+  });
+});
+
+describe('Teams support desk with MicrosoftAppId set', () => {
+  const APP_ID = '3d9f1a52-8c7e-4a8e-9a57-1f2d3c4b5a69';
+  const issuer = new TokenIssuer();
+  let running: RunningApp;
+
+  afterEach(async () => {
+    await running.stop();
+    nock.cleanAll();
+  });
+
+  it('posts the card and notifies the user with the bot’s own token', async () => {
+    issuer.publish();
+    const tokens = nockTokenEndpoint('outbound-token-for-the-bot');
+    const connector = new FakeConnector();
+    running = await startApp({ env: { ...ENV, MicrosoftAppId: APP_ID, MicrosoftAppPassword: 'test-secret' } });
+    const signed = () => ({ authorization: `Bearer ${issuer.sign({ aud: APP_ID })}` });
+
+    const ticketId = await escalate(running.base, connector, DM, signed);
+    const card = await waitFor(() => cardPosts(connector)[0], 'the ticket card');
+    expect(card.authorization).toBe('Bearer outbound-token-for-the-bot');
+
+    await postActivity(running.base, ticketClick({ ticketAction: 'assign', ticketId }, card.postedId), signed());
+    const notice = await waitFor(() => toUser(connector)[0], 'the user notice');
+    expect(notice.authorization).toBe('Bearer outbound-token-for-the-bot');
+    expect(tokens.requests.length).toBeGreaterThan(0);
+    // A click without a token is refused before it can act.
+    expect((await postActivity(running.base, ticketClick({ ticketAction: 'resolve', ticketId }, card.postedId))).status).toBe(401);
+    expect((await running.app.storage.getTicket(ticketId))!.status).toBe('assigned');
   });
 });
