@@ -106,7 +106,18 @@ export class TeamsDeliverer implements Deliverer {
     const conversationId = ref.threadId ? threadConversationId(ref.conversationId, ref.threadId) : ref.conversationId;
     for (const reply of payload.replies) {
       const message = renderReply(reply);
-      await call(() => client.conversations.sendToConversation(conversationId, message));
+      try {
+        await client.conversations.sendToConversation(conversationId, message);
+      } catch (err) {
+        // The bot is not in that conversation (e.g. a ticket made from a chat it was never added
+        // to): retrying cannot help, and it would hold up the ticket's other deliveries.
+        const status = statusOf(err);
+        if (status === 403 || status === 404) {
+          this.deps.logger.error({ code: 'TEAMS_UNREACHABLE', status, ticketId: payload.ticketId }, 'teams: the requester cannot be reached in their conversation; notification dropped');
+          return;
+        }
+        throw asDeliveryError(err);
+      }
     }
   }
 
@@ -121,9 +132,13 @@ async function call<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (err) {
-    const status = statusOf(err);
-    const detail = err instanceof Error ? err.message : String(err);
-    if (status === 429) throw new DeliveryError(`Teams throttled the call: ${detail}`, 'TEAMS_THROTTLED', retryAfterMs(err));
-    throw new DeliveryError(`Teams API call failed${status ? ` with HTTP ${status}` : ''}: ${detail}`, 'TEAMS_API_FAILED');
+    throw asDeliveryError(err);
   }
+}
+
+function asDeliveryError(err: unknown): DeliveryError {
+  const status = statusOf(err);
+  const detail = err instanceof Error ? err.message : String(err);
+  if (status === 429) return new DeliveryError(`Teams throttled the call: ${detail}`, 'TEAMS_THROTTLED', retryAfterMs(err));
+  return new DeliveryError(`Teams API call failed${status ? ` with HTTP ${status}` : ''}: ${detail}`, 'TEAMS_API_FAILED');
 }

@@ -113,6 +113,17 @@ describe('TeamsDeliverer', () => {
     expect(fake.sent).toEqual([expect.objectContaining({ serviceUrl: SERVICE, conversationId: '19:general@thread.tacv2' })]);
   });
 
+  it('drops a user notice the bot cannot deliver there (403/404), but retries one that failed otherwise', async () => {
+    const notice = item({ kind: 'to-user', ticketId: 'HD-1', ref: requester, replies: [{ kind: 'text', text: 'Hi' }] });
+    fake.failures.push(httpError(403));
+    await expect(deliverer.deliver(notice)).resolves.toBeUndefined();
+    fake.failures.push(httpError(503));
+    await expect(deliverer.deliver(notice)).rejects.toMatchObject({ code: 'TEAMS_API_FAILED' });
+    fake.failures.push(httpError(429, { 'retry-after': '2' }));
+    await expect(deliverer.deliver(notice)).rejects.toMatchObject({ code: 'TEAMS_THROTTLED', retryAfterMs: 2000 });
+    expect(fake.sent).toEqual([]);
+  });
+
   it('reports 429 with its Retry-After, and other failures, as DeliveryErrors', async () => {
     const ticket = await makeTicket();
     fake.failures.push(httpError(429, { 'retry-after': '7' }));
