@@ -50,7 +50,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
   const http = createHttpServer({ logger, storage, flowCount: catalogue.flows.size });
   if (config.webChatEnabled) registerWebChat(http.server, { engine, logger });
   const slack = await registerSlack(http.server, { engine, logger, storage, config: config.slack });
-  registerTeams(http.server, { engine, logger, storage, config: config.teams });
+  deliverers.teams = registerTeams(http.server, { engine, logger, storage, config: config.teams, desk }).deliverer;
   outbox.start();
   logger.info({ flows: catalogue.flows.size, storage: storage.backend, webChat: config.webChatEnabled }, 'bot ready');
 

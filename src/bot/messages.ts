@@ -13,6 +13,11 @@ export interface ConversationRef {
   /** Slack thread_ts or Teams reply chain, when the conversation lives in a thread. */
   readonly threadId?: string;
   readonly user: { readonly id: string; readonly name?: string };
+  /**
+   * Where the platform accepts proactive messages for this conversation (Teams only: the
+   * activity's serviceUrl). Not part of the conversation's identity (see conversationKey).
+   */
+  readonly serviceUrl?: string;
 }
 
 export type Command = 'restart' | 'help' | 'human' | 'tickets';

@@ -18,20 +18,25 @@ import {
   CloudAdapter,
   ConfigurationBotFrameworkAuthentication,
   type Activity,
+  type InvokeResponse,
   type TurnContext,
 } from 'botbuilder';
-import { AuthenticationError, type AuthenticateRequestResult } from 'botframework-connector';
+import { AuthenticationConstants, AuthenticationError, ClaimsIdentity, type AuthenticateRequestResult, type ConnectorClient } from 'botframework-connector';
 import restify from 'restify';
 import type { Server } from 'restify';
+import type { SupportDesk } from '../../bot/desk';
 import type { TriageEngine } from '../../bot/engine';
 import { asBotError } from '../../bot/errors';
 import { conversationKey, type ConversationRef, type Inbound, type Reply } from '../../bot/messages';
+import type { Deliverer } from '../../bot/outbox';
 import type { Logger, Storage } from '../../bot/ports';
 import type { TeamsConfig } from '../../config';
 import { answeredQuestion } from './answered';
 import { ADAPTIVE_CARD, answeredCard, renderReply, welcomeMessages, type TeamsMessage } from './cards';
+import { TeamsDeliverer } from './deliverer';
 import { conversationRefOf, parseMessage } from './inbound';
 import { statusOf, withTeamsRetry } from './retry';
+import { TeamsStaff } from './staff';
 
 export const TEAMS_MESSAGES_PATH = '/api/messages';
 /** How long an activity id is remembered, to drop a redelivery of the same message. */
@@ -44,11 +49,15 @@ export interface TeamsDeps {
   readonly logger: Logger;
   readonly storage: Storage;
   readonly config: TeamsConfig;
+  /** Ticket buttons, ticket threads, staff commands and the message action. */
+  readonly desk: SupportDesk;
 }
 
 export interface TeamsChannel {
   /** `local`: no app id, unauthenticated (Emulator / Agents Playground). */
   readonly mode: 'local' | 'authenticated';
+  /** Posts the outbox's Teams items (ticket cards, thread notes, user notifications). */
+  readonly deliverer: Deliverer;
 }
 
 export function registerTeams(server: Server, deps: TeamsDeps): TeamsChannel {
@@ -61,7 +70,8 @@ export function registerTeams(server: Server, deps: TeamsDeps): TeamsChannel {
     MicrosoftAppTenantId: config.tenantId,
   });
   const adapter = new CloudAdapter(auth);
-  const bot = new TriageBot(deps, logger);
+  const bot = new TriageBot(deps, logger, new TeamsStaff(deps.desk, logger));
+  const deliverer = new TeamsDeliverer({ storage: deps.storage, desk: deps.desk, logger, connector: connectorFor(auth, config.appId ?? '') });
   // The last net: the bot catches its own errors, so this sees only the unexpected ones.
   adapter.onTurnError = (context, error) => bot.apologize(context, error, 'teams: unhandled turn error');
 
@@ -73,14 +83,36 @@ export function registerTeams(server: Server, deps: TeamsDeps): TeamsChannel {
 
   if (config.appId) {
     logger.info({ path: TEAMS_MESSAGES_PATH, appType: config.appType }, 'teams channel on: POST /api/messages, Bot Framework tokens required');
-    return { mode: 'authenticated' };
+    return { mode: 'authenticated', deliverer };
   }
   logger.warn(
     { path: TEAMS_MESSAGES_PATH, code: 'TEAMS_LOCAL_MODE' },
     'teams channel in LOCAL MODE: MicrosoftAppId is not set, so POST /api/messages accepts unauthenticated requests. ' +
       'Use it only with the Bot Framework Emulator or Agents Playground on this machine; never expose it publicly.',
   );
-  return { mode: 'local' };
+  return { mode: 'local', deliverer };
+}
+
+/**
+ * Connector clients for proactive calls, one per serviceUrl, made the way CloudAdapter makes
+ * them for continueConversationAsync (the bot's own identity; no credentials in local mode).
+ */
+function connectorFor(auth: ConfigurationBotFrameworkAuthentication, appId: string): (serviceUrl: string) => Promise<ConnectorClient> {
+  const clients = new Map<string, Promise<ConnectorClient>>();
+  return (serviceUrl) => {
+    let client = clients.get(serviceUrl);
+    if (!client) {
+      const identity = new ClaimsIdentity([
+        { type: AuthenticationConstants.AudienceClaim, value: appId },
+        { type: AuthenticationConstants.AppIdClaim, value: appId },
+      ]);
+      client = auth.createConnectorFactory(identity).create(serviceUrl);
+      // A failed creation is not kept: the next delivery tries again.
+      client.catch(() => clients.delete(serviceUrl));
+      clients.set(serviceUrl, client);
+    }
+    return client;
+  };
 }
 
 /**
@@ -109,6 +141,7 @@ class TriageBot extends ActivityHandler {
   constructor(
     private readonly deps: TeamsDeps,
     private readonly logger: Logger,
+    private readonly staff: TeamsStaff,
   ) {
     super();
     this.onMessage(async (context, next) => {
@@ -138,7 +171,58 @@ class TriageBot extends ActivityHandler {
       this.logger.warn({ code: 'TEAMS_BAD_SUBMIT' }, 'teams: a card submit this bot did not render was ignored');
       return;
     }
-    await this.serialized(parsed.inbound.ref, () => this.turn(context, parsed.inbound));
+    if (parsed.kind === 'ticket-submit') {
+      // A ticket button is staff work, never an answer to a triage question.
+      await this.staffWork(context, () => this.staff.ticketSubmit(context, parsed.submit));
+      return;
+    }
+    const { inbound } = parsed;
+    if (activity.conversation?.conversationType === 'channel' && inbound.kind === 'text') {
+      let decision;
+      try {
+        decision = await this.staff.channelMessage(context, inbound);
+      } catch (err) {
+        await this.apologize(context, err);
+        return;
+      }
+      if (decision.kind === 'done') {
+        if (decision.reply) await this.send(context, [{ type: 'message', text: decision.reply, textFormat: 'plain' }]);
+        return;
+      }
+      if (decision.kind === 'triage-for') {
+        const { notice } = decision;
+        await this.serialized(decision.inbound.ref, async () => {
+          await this.send(context, [{ type: 'message', text: notice, textFormat: 'plain' }]);
+          await this.turn(context, decision.inbound);
+        });
+        return;
+      }
+    }
+    await this.serialized(inbound.ref, () => this.turn(context, inbound));
+  }
+
+  /** The "Create helpdesk ticket" message action; other invokes go to the default handling. */
+  protected override async onInvokeActivity(context: TurnContext): Promise<InvokeResponse> {
+    if (context.activity.name !== 'composeExtension/submitAction') return super.onInvokeActivity(context);
+    try {
+      return await this.staff.messageAction(context.activity);
+    } catch (err) {
+      const reference = `ERR-${randomBytes(3).toString('hex').toUpperCase()}`;
+      this.logger.error({ err, code: asBotError(err).code, reference }, 'teams: message action failed');
+      return { status: 200, body: { composeExtension: { type: 'message', text: `Sorry, I could not make the ticket. Please try again in a minute (reference ${reference}).` } } };
+    }
+  }
+
+  /** Runs a staff action and posts its answer (a refusal), if any; a failure gets the apology. */
+  private async staffWork(context: TurnContext, work: () => Promise<string | undefined>): Promise<void> {
+    let answer: string | undefined;
+    try {
+      answer = await work();
+    } catch (err) {
+      await this.apologize(context, err);
+      return;
+    }
+    if (answer) await this.send(context, [{ type: 'message', text: answer, textFormat: 'plain' }]);
   }
 
   /** The bot was installed in a personal chat, or added to a team or group chat: help and the topic menu. */

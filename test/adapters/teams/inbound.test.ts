@@ -1,18 +1,19 @@
 /** Teams activities → Inbound, and which click counts as an answer (pure). */
 import type { Activity } from 'botbuilder';
 import { answeredQuestion } from '../../../src/adapters/teams/answered';
-import { conversationRefOf, parseMessage } from '../../../src/adapters/teams/inbound';
+import { baseConversationId, conversationRefOf, htmlToText, mentionsBot, parseMessage, threadRootOf } from '../../../src/adapters/teams/inbound';
 import type { TranscriptEntry } from '../../../src/bot/ports';
 import { channelMention, personalMessage, submit } from './teams-helpers';
 
 const activity = (a: Record<string, unknown>) => a as unknown as Activity;
 
 describe('conversation reference', () => {
-  it('is the chat for a personal chat, with the Entra id as the user', () => {
+  it('is the chat for a personal chat, with the Entra id as the user and the serviceUrl to reach it later', () => {
     expect(conversationRefOf(activity(personalMessage('hi')))).toEqual({
       channel: 'teams',
       conversationId: 'a:personal-1',
       user: { id: '6f1c0c1e-0000-4000-8000-000000000001', name: 'Pat Example' },
+      serviceUrl: 'https://smba.trafficmanager.net/amer/',
     });
   });
 
@@ -38,16 +39,43 @@ describe('parseMessage', () => {
     expect(parseMessage(activity(a))).toMatchObject({ inbound: { kind: 'text', text: '<at>Sam</at> look' } });
   });
 
-  it('reads a card submit as a choice, and anything else in value as foreign', () => {
+  it('reads a card submit as a choice, a ticket button as a ticket submit, and anything else in value as foreign', () => {
     expect(parseMessage(activity(submit({ nodeId: 'wf-where', optionId: 'home' }, 'card-1')))).toMatchObject({
       kind: 'inbound',
       inbound: { kind: 'choice', nodeId: 'wf-where', optionId: 'home' },
     });
-    expect(parseMessage(activity(submit({ ticketAction: 'assign', ticketId: 'HD-1' }, 'card-1')))).toEqual({ kind: 'foreign-submit' });
+    expect(parseMessage(activity(submit({ ticketAction: 'assign', ticketId: 'HD-1' }, 'card-1')))).toMatchObject({
+      kind: 'ticket-submit',
+      submit: { ticketAction: 'assign', ticketId: 'HD-1' },
+    });
+    expect(parseMessage(activity(submit({ ticketAction: 'delete', ticketId: 'HD-1' }, 'card-1')))).toEqual({ kind: 'foreign-submit' });
+    expect(parseMessage(activity(submit({ something: 'else' }, 'card-1')))).toEqual({ kind: 'foreign-submit' });
   });
 
   it('treats a message without text as empty text', () => {
     expect(parseMessage(activity({ ...personalMessage(''), text: undefined }))).toMatchObject({ inbound: { kind: 'text', text: '' } });
+  });
+});
+
+describe('channel helpers', () => {
+  it('splits a channel conversation id into the channel and the thread root', () => {
+    const a = channelMention('hi', '1700000000900');
+    expect(baseConversationId(activity(a))).toBe('19:support-chan@thread.tacv2');
+    expect(threadRootOf(activity(a))).toBe('1700000000900');
+    expect(baseConversationId({ conversation: { id: 'a:personal-1' } } as Activity)).toBe('a:personal-1');
+    expect(threadRootOf({ conversation: { id: 'a:personal-1' } } as Activity)).toBeUndefined();
+  });
+
+  it('tells a message that @mentions the bot from one that mentions someone else', () => {
+    expect(mentionsBot(activity(channelMention('hi', '1')))).toBe(true);
+    const other = { ...channelMention('hi', '1'), entities: [{ type: 'mention', mentioned: { id: '29:sam' }, text: '<at>Sam</at>' }] };
+    expect(mentionsBot(activity(other))).toBe(false);
+    expect(mentionsBot(activity(personalMessage('hi')))).toBe(false);
+  });
+
+  it('turns a Teams message body into plain text', () => {
+    expect(htmlToText('<div><p>Outlook &amp; Teams<br>crash</p><p>since &quot;Monday&quot;&nbsp;&#8211; <b>help</b></p></div>')).toBe('Outlook & Teams\ncrash\nsince "Monday" – help');
+    expect(htmlToText('<script>x</script>&lt;b&gt; &bogus; &#0;')).toBe('x<b> &bogus; &#0;');
   });
 });
 

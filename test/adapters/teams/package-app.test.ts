@@ -60,6 +60,13 @@ it('packages the project manifest and icons into a flat zip with the bot id fill
   expect(manifest.bots[0].scopes).toEqual(['personal', 'team', 'groupChat']);
   expect(manifest.bots[0].commandLists[0].commands.map((c: { title: string }) => c.title)).toEqual(['help', 'restart', 'my tickets']);
   expect(manifest.validDomains.length).toBeGreaterThan(0);
+  // The message action that turns a message into a ticket, answered by the bot without a dialog.
+  expect(manifest.composeExtensions[0].botId).toBe(APP_ID);
+  expect(manifest.composeExtensions[0].commands).toEqual([
+    expect.objectContaining({ id: 'createTicket', type: 'action', title: 'Create helpdesk ticket', context: ['message'], fetchTask: false }),
+  ]);
+  // Thread replies in the support channel reach the bot without an @mention.
+  expect(manifest.authorization.permissions.resourceSpecific).toContainEqual({ name: 'ChannelMessage.Read.Group', type: 'Application' });
   expect(JSON.stringify(manifest)).not.toContain('${{');
 
   const color = readPng(Buffer.from(entries['color.png']!));

@@ -94,7 +94,7 @@ export interface ConnectorCall {
  */
 export class FakeConnector {
   readonly calls: ConnectorCall[] = [];
-  private readonly failures: { status: number; headers: Record<string, string> }[] = [];
+  private readonly failures: { status: number; headers: Record<string, string>; conversationId?: string }[] = [];
   private n = 0;
 
   constructor(serviceUrl = SERVICE_URL) {
@@ -105,7 +105,9 @@ export class FakeConnector {
       function (this: nock.ReplyFnContext, uri: string, body: nock.Body): nock.ReplyFnResult {
         const [, conversation = '', activity] = path.exec(uri.split('?')[0]!) ?? [];
         // Failures hit replies and updates; typing indicators pass.
-        const failure = (body as Json).type === 'typing' ? undefined : self.failures.shift();
+        const target = decodeURIComponent(conversation);
+        const at = (body as Json).type === 'typing' ? -1 : self.failures.findIndex((f) => f.conversationId === undefined || f.conversationId === target);
+        const failure = at < 0 ? undefined : self.failures.splice(at, 1)[0];
         const postedId = method === 'PUT' ? decodeURIComponent(activity ?? '') : `bot-activity-${++self.n}`;
         const auth = this.req.headers.authorization;
         self.calls.push({
@@ -128,6 +130,11 @@ export class FakeConnector {
   /** The next `times` sends or updates (not typing indicators) fail with this status and headers. */
   failNext(status: number, headers: Record<string, string> = {}, times = 1): void {
     for (let i = 0; i < times; i++) this.failures.push({ status, headers });
+  }
+
+  /** The next `times` sends or updates to one conversation fail with this status and headers. */
+  failNextTo(conversationId: string, status: number, headers: Record<string, string> = {}, times = 1): void {
+    for (let i = 0; i < times; i++) this.failures.push({ status, headers, conversationId });
   }
 
   /** Successful message posts (typing indicators left out). */
