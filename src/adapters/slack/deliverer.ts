@@ -9,6 +9,7 @@ import { DeliveryError, type Deliverer } from '../../bot/outbox';
 import type { Logger, OutboxItem, OutboxPayload, Storage } from '../../bot/ports';
 import { ticketView } from '../../bot/ticket-view';
 import { renderReply, type SlackMessage } from './blocks';
+import type { Place } from './inbound';
 import { ticketCardBlocks } from './ticket-card';
 import { SlackApiError, type SlackApi } from './web-api';
 
@@ -44,16 +45,27 @@ export class SlackDeliverer implements Deliverer {
       case 'thread-note': {
         const post = await this.deps.storage.supportPostOf(payload.ticketId);
         if (!post || post.channel !== 'slack') throw new DeliveryError(`the card of ${payload.ticketId} is not posted in Slack yet`, 'CARD_NOT_POSTED');
-        await this.deps.api.postMessage({ channel: post.conversationId, threadTs: post.messageId }, renderReply({ kind: 'text', text: payload.text }));
+        await this.post({ channel: post.conversationId, threadTs: post.messageId }, renderReply({ kind: 'text', text: payload.text }));
         return;
       }
       case 'to-user': {
         const { ref, replies } = payload;
         const place = { channel: ref.conversationId, ...(ref.threadId ? { threadTs: ref.threadId } : {}) };
         // Questions become answer buttons carrying the thread, so a click comes back to the engine.
-        for (const reply of replies) await this.deps.api.postMessage(place, renderReply(reply, ref.threadId));
+        for (const reply of replies) await this.post(place, renderReply(reply, ref.threadId));
         return;
       }
+    }
+  }
+
+  /** A message Slack refuses as invalid would be refused forever: it goes again as plain text. */
+  private async post(place: Place, message: SlackMessage): Promise<void> {
+    try {
+      await this.deps.api.postMessage(place, message);
+    } catch (err) {
+      if (!(err instanceof SlackApiError && err.slackError === 'invalid_blocks')) throw err;
+      this.deps.logger.error({ err, code: err.code, slackError: err.slackError }, 'slack: blocks refused; sending plain text');
+      await this.deps.api.postMessage(place, { text: message.text, blocks: [] });
     }
   }
 
