@@ -142,7 +142,9 @@ class SlackChannelImpl implements SlackChannel {
     const staff = this.staff;
     if (staff) {
       app.action(TICKET_ACTION, async ({ body }) => staff.onTicketAction(body as SlackBlockActions));
-      app.shortcut(TICKET_SHORTCUT, async ({ body, context }) => staff.onShortcut(body as SlackMessageShortcut, identityOf(context)));
+      app.shortcut(TICKET_SHORTCUT, async ({ body, context, respond }) =>
+        staff.onShortcut(body as SlackMessageShortcut, identityOf(context), respond ? (text) => respond({ response_type: 'ephemeral', text }) : undefined),
+      );
       app.event('reaction_added', async ({ event, context }) => {
         if (event.reaction === TICKET_REACTION) await staff.onReaction(event, identityOf(context));
       });

@@ -99,7 +99,14 @@ export class SlackStaffDesk {
         return;
     }
     const place: Place = { channel, ...(body.message?.thread_ts ? { threadTs: body.message.thread_ts } : {}) };
-    const result = await this.deps.desk.act(ticketId, staffAction, await this.person(user), { channel: 'slack', conversationId: channel });
+    let result;
+    try {
+      result = await this.deps.desk.act(ticketId, staffAction, await this.person(user), { channel: 'slack', conversationId: channel });
+    } catch (err) {
+      this.deps.logger.error({ err, code: 'STORAGE_UNAVAILABLE', ticketId, action: kind }, 'slack: ticket action failed');
+      await this.ephemeral(place, user, `I could not change ${ticketId} right now. Please try again in a minute.`);
+      return;
+    }
     if (result.ok) return;
     this.deps.logger.info({ code: result.code, ticketId, action: kind, channel }, 'slack: ticket action refused');
     await this.ephemeral(place, user, result.message);
@@ -150,7 +157,7 @@ export class SlackStaffDesk {
   }
 
   /** The message shortcut "Create helpdesk ticket". */
-  async onShortcut(body: SlackMessageShortcut, bot: BotIdentity | undefined): Promise<void> {
+  async onShortcut(body: SlackMessageShortcut, bot: BotIdentity | undefined, respond?: (text: string) => Promise<unknown>): Promise<void> {
     const channel = body.channel?.id;
     const user = body.user?.id;
     const ts = body.message?.ts ?? body.message_ts;
@@ -158,7 +165,7 @@ export class SlackStaffDesk {
       this.deps.logger.warn({ code: 'SLACK_BAD_PAYLOAD' }, 'slack: a message shortcut without channel, user or message was ignored');
       return;
     }
-    await this.ticketFromThread(channel, ts, body.message?.thread_ts, user, 'shortcut', bot);
+    await this.ticketFromThread(channel, ts, body.message?.thread_ts, user, 'shortcut', bot, respond);
   }
 
   /** :ticket: added to a message. */
@@ -195,12 +202,24 @@ export class SlackStaffDesk {
    * The thread a message is in, as a ticket for the thread's original poster. The desk makes one
    * ticket per thread however often this fires; a repeat is told the ticket that exists.
    */
-  private async ticketFromThread(channel: string, ts: string, knownRoot: string | undefined, by: string, source: 'shortcut' | 'reaction', bot: BotIdentity | undefined): Promise<void> {
+  private async ticketFromThread(
+    channel: string,
+    ts: string,
+    knownRoot: string | undefined,
+    by: string,
+    source: 'shortcut' | 'reaction',
+    bot: BotIdentity | undefined,
+    respond?: (text: string) => Promise<unknown>,
+  ): Promise<void> {
     const { api, desk, logger } = this.deps;
     let root = knownRoot ?? ts;
     let thread = await this.guard('conversations.replies', () => api.replies(channel, root));
     if (!thread) {
-      await this.ephemeral({ channel }, by, 'I could not read that message. Is the bot a member of this channel?');
+      // Most likely the bot is not in the channel, so it cannot post there either: the shortcut's
+      // response_url still reaches the person.
+      const text = 'I could not read that message. Invite me to this channel (/invite @Helpdesk Triage) and try again.';
+      if (respond) await this.guard('response_url', () => respond(text));
+      else await this.ephemeral({ channel }, by, text);
       return;
     }
     const message = thread.find((m) => m.ts === ts);

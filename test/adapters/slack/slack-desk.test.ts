@@ -306,6 +306,38 @@ describe('Slack support desk', () => {
     expect(cards()).toHaveLength(2);
   });
 
+  it('answers a shortcut in a channel the bot cannot read through its response_url, and makes no ticket', async () => {
+    await start();
+    let answer: Record<string, unknown> | undefined;
+    nock('https://hooks.slack.com')
+      .post('/app/T1/9/xyz', (body: Record<string, unknown>) => {
+        answer = body;
+        return true;
+      })
+      .reply(200, 'ok');
+    api.queue('conversations.replies', [200, { ok: false, error: 'not_in_channel' }]);
+    const ts = newTs();
+    await send(
+      interaction({
+        type: 'message_action',
+        callback_id: 'create_ticket',
+        trigger_id: '1.2.x',
+        action_ts: `${Date.now() / 1000}`,
+        message_ts: ts,
+        response_url: 'https://hooks.slack.com/app/T1/9/xyz',
+        team: { id: 'T1', domain: 'example' },
+        channel: { id: 'CPRIVATE1', name: 'private' },
+        user: { id: 'S1', name: 'sam' },
+        message: { type: 'message', user: 'U2', text: 'VPN is down', ts },
+        token: 'legacy-verification-token',
+      }),
+    );
+    await waitFor('the answer at the response_url', () => answer !== undefined);
+    expect(answer).toMatchObject({ response_type: 'ephemeral', text: expect.stringContaining('Invite me to this channel') });
+    expect(await app().app.storage.listTickets()).toHaveLength(0);
+    expect(api.of('chat.postEphemeral')).toHaveLength(0);
+  });
+
   it('sets the support channel with "@bot use this channel for tickets", and triages a thread’s poster with "@bot triage"', async () => {
     await start();
     const commandTs = newTs();
