@@ -26,19 +26,25 @@ export interface SlackDelivererDeps {
 /** Slack errors that mean the bot cannot post there until someone changes something. */
 const NOT_IN_CHANNEL = new Set(['channel_not_found', 'not_in_channel', 'is_archived', 'restricted_action']);
 
+/** Partly delivered notifications remembered, so a retry does not post their first replies again. */
+const PROGRESS_MAX = 1_000;
+
 export class SlackDeliverer implements Deliverer {
+  /** Outbox item → replies of it already posted (this process only; a restart may repeat some). */
+  private readonly progress = new Map<string, number>();
+
   constructor(private readonly deps: SlackDelivererDeps) {}
 
   async deliver(item: OutboxItem): Promise<void> {
     if (item.channel !== 'slack') throw new DeliveryError(`a ${item.channel} item reached the Slack deliverer`, 'WRONG_CHANNEL');
     try {
-      await this.send(item.payload);
+      await this.send(item.payload, `${item.id}:${item.generation}`);
     } catch (err) {
       throw toDeliveryError(err);
     }
   }
 
-  private async send(payload: OutboxPayload): Promise<void> {
+  private async send(payload: OutboxPayload, itemKey: string): Promise<void> {
     switch (payload.kind) {
       case 'ticket-card':
         return this.card(payload.ticketId);
@@ -52,7 +58,16 @@ export class SlackDeliverer implements Deliverer {
         const { ref, replies } = payload;
         const place = { channel: ref.conversationId, ...(ref.threadId ? { threadTs: ref.threadId } : {}) };
         // Questions become answer buttons carrying the thread, so a click comes back to the engine.
-        for (const reply of replies) await this.post(place, renderReply(reply, ref.threadId));
+        const done = this.progress.get(itemKey) ?? 0;
+        for (const [i, reply] of replies.entries()) {
+          if (i < done) continue;
+          await this.post(place, renderReply(reply, ref.threadId));
+          if (i < replies.length - 1) {
+            if (this.progress.size >= PROGRESS_MAX) this.progress.clear();
+            this.progress.set(itemKey, i + 1);
+          }
+        }
+        this.progress.delete(itemKey);
         return;
       }
     }

@@ -109,6 +109,15 @@ describe('SlackDeliverer', () => {
     expect(await storage.supportPostOf(ticketId)).toBeUndefined();
   });
 
+  it('does not post a notification’s first replies again when a later one failed', async () => {
+    const ref = { channel: 'slack' as const, conversationId: 'D1', user: { id: 'U2' } };
+    const notification = item({ kind: 'to-user', ticketId, ref, replies: [{ kind: 'text', text: 'one' }, { kind: 'text', text: 'two' }, { kind: 'text', text: 'three' }] });
+    api.queueWhere('chat.postMessage', (p) => p.text === 'two', [429, { ok: false, error: 'ratelimited' }, { 'retry-after': '1' }]);
+    expect((await failure(deliverer.deliver(notification))).code).toBe('SLACK_RATE_LIMITED');
+    await deliverer.deliver(notification);
+    expect(api.posted().map((m) => m.text)).toEqual(['one', 'two', 'three']);
+  });
+
   it('turns a 5xx into SLACK_UNREACHABLE after one try', async () => {
     api.queue('chat.postMessage', [503, { ok: false }]);
     const err = await failure(deliverer.deliver(item({ kind: 'ticket-card', ticketId })));
