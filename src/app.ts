@@ -49,7 +49,8 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
   const engine = new TriageEngine({ catalogue, storage, router: createRouter(catalogue), logger, desk, onQueued: () => outbox.kick() });
   const http = createHttpServer({ logger, storage, flowCount: catalogue.flows.size });
   if (config.webChatEnabled) registerWebChat(http.server, { engine, logger });
-  const slack = await registerSlack(http.server, { engine, logger, storage, config: config.slack });
+  const slack = await registerSlack(http.server, { engine, logger, storage, config: config.slack, desk, flowTitle: (id) => catalogue.flows.get(id)?.definition.title });
+  if (slack?.deliverer) deliverers.slack = slack.deliverer;
   deliverers.teams = registerTeams(http.server, { engine, logger, storage, config: config.teams, desk }).deliverer;
   outbox.start();
   logger.info({ flows: catalogue.flows.size, storage: storage.backend, webChat: config.webChatEnabled }, 'bot ready');

@@ -12,13 +12,16 @@
 import { randomBytes } from 'node:crypto';
 import { App, HTTPReceiver, SocketModeReceiver, type AnyMiddlewareArgs, type Authorize, type Middleware } from '@slack/bolt';
 import type { Request, Response, Server } from 'restify';
+import type { SupportDesk } from '../../bot/desk';
 import type { TriageEngine } from '../../bot/engine';
 import { asBotError, BotError } from '../../bot/errors';
 import { conversationKey, type Reply } from '../../bot/messages';
 import type { Logger, Storage } from '../../bot/ports';
 import type { SlackConfig } from '../../config';
 import { answeredQuestion, CHOICE_ACTION, homeView, renderReply, START_TRIAGE_ACTION, type EchoedBlock, type SlackMessage } from './blocks';
+import { SlackDeliverer } from './deliverer';
 import { choiceClick, directMessage, mention, type BotIdentity, type Place, type Routed, type SlackBlockActions, type SlackMessageEvent } from './inbound';
+import { SlackStaffDesk, TICKET_ACTION, TICKET_REACTION, TICKET_SHORTCUT, type SlackMessageShortcut } from './staff-desk';
 import { boltLogger, clientOptions, SlackApi, SlackApiError } from './web-api';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
@@ -27,6 +30,11 @@ export const SLACK_EVENTS_PATH = '/slack/events';
 export const EVENT_SCOPES = {
   app_mention: ['app_mentions:read'],
   'message.im': ['im:history'],
+  // Staff replies in a ticket card's thread (support channel public or private).
+  'message.channels': ['channels:history'],
+  'message.groups': ['groups:history'],
+  // :ticket: on a message turns its thread into a ticket.
+  reaction_added: ['reactions:read'],
   app_home_opened: [],
 } as const satisfies Record<string, readonly string[]>;
 
@@ -43,11 +51,17 @@ export interface SlackDeps {
   readonly storage: Storage;
   /** Undefined when Slack is not configured: the channel is off. */
   readonly config: SlackConfig | undefined;
+  /** Support staff side (ticket cards, buttons, thread relay, shortcut); off without it. */
+  readonly desk?: SupportDesk;
+  /** A guide's title for the ticket card. */
+  readonly flowTitle?: (flowId: string) => string | undefined;
 }
 
 export interface SlackChannel {
   readonly mode: 'http' | 'socket';
   readonly api: SlackApi;
+  /** Delivers the outbox's Slack items (set when a desk was given). */
+  readonly deliverer: SlackDeliverer | undefined;
   /** Waits (briefly) for work in flight and disconnects Socket Mode. */
   stop(): Promise<void>;
 }
@@ -73,6 +87,8 @@ class SlackChannelImpl implements SlackChannel {
   private identityPromise: Promise<BotIdentity> | undefined;
   private socket: SocketModeReceiver | undefined;
   private app: App | undefined;
+  readonly deliverer: SlackDeliverer | undefined;
+  private readonly staff: SlackStaffDesk | undefined;
 
   constructor(
     private readonly deps: SlackDeps,
@@ -81,6 +97,12 @@ class SlackChannelImpl implements SlackChannel {
   ) {
     this.mode = config.appToken ? 'socket' : 'http';
     this.api = new SlackApi(config.botToken, config.apiUrl, logger);
+    if (deps.desk) {
+      // The outbox retries on its own persisted schedule, so its calls are tried once each.
+      const outboxApi = new SlackApi(config.botToken, config.apiUrl, logger, { retries: false });
+      this.deliverer = new SlackDeliverer({ api: outboxApi, storage: deps.storage, desk: deps.desk, logger, ...(deps.flowTitle ? { flowTitle: deps.flowTitle } : {}) });
+      this.staff = new SlackStaffDesk({ api: this.api, desk: deps.desk, storage: deps.storage, logger, converse: (routed) => this.converse(routed) });
+    }
   }
 
   async start(server: Server): Promise<void> {
@@ -117,6 +139,16 @@ class SlackChannelImpl implements SlackChannel {
     app.event('app_home_opened', async ({ event }) => this.onHomeOpened(event.user, event.tab));
     app.action(CHOICE_ACTION, async ({ body }) => this.onChoice(body as SlackBlockActions));
     app.action(START_TRIAGE_ACTION, async ({ body }) => this.onStartTriage(body.user?.id));
+    const staff = this.staff;
+    if (staff) {
+      app.action(TICKET_ACTION, async ({ body }) => staff.onTicketAction(body as SlackBlockActions));
+      app.shortcut(TICKET_SHORTCUT, async ({ body, context, respond }) =>
+        staff.onShortcut(body as SlackMessageShortcut, identityOf(context), respond ? (text) => respond({ response_type: 'ephemeral', text }) : undefined),
+      );
+      app.event('reaction_added', async ({ event, context }) => {
+        if (event.reaction === TICKET_REACTION) await staff.onReaction(event, identityOf(context));
+      });
+    }
     // The last net: listeners catch their own errors, so this only sees Bolt's (e.g. authorize failing).
     app.error(async (error) => {
       logger.error({ err: error, code: error.code === 'slack_bolt_authorization_error' ? 'SLACK_AUTH_FAILED' : 'INTERNAL' }, 'slack: event not processed');
@@ -183,7 +215,7 @@ class SlackChannelImpl implements SlackChannel {
    */
   private readonly firstDelivery: Middleware<AnyMiddlewareArgs> = async (args) => {
     const work = (async () => {
-      if ('ack' in args && args.ack && args.body.type === 'block_actions') await args.ack();
+      if ('ack' in args && args.ack && (args.body.type === 'block_actions' || args.body.type === 'message_action')) await args.ack();
       const key = dedupeKey(args.body as DeliveryBody);
       if (key) {
         let first = true;
@@ -213,10 +245,13 @@ class SlackChannelImpl implements SlackChannel {
     if (!bot) return;
     const routed = directMessage(event, bot);
     if (routed) await this.converse(routed);
+    // Channel messages are never triaged (that takes an @mention); in a ticket's thread they go to the requester.
+    else await this.staff?.onChannelMessage(event, bot);
   }
 
   private async onMention(event: SlackMessageEvent, bot: BotIdentity | undefined): Promise<void> {
     if (!bot) return;
+    if (this.staff && (await this.staff.onMention(event, bot))) return;
     const routed = mention(event, bot);
     if (routed) await this.converse(routed);
   }
@@ -327,11 +362,15 @@ interface DeliveryBody {
   readonly event_id?: string;
   readonly user?: { readonly id?: string };
   readonly actions?: readonly { readonly action_ts?: string }[];
+  readonly action_ts?: string;
+  readonly trigger_id?: string;
 }
 
 /** What makes a delivery unique: the event id, or for a click the user and the click's own ts. */
 export function dedupeKey(body: DeliveryBody): string | undefined {
   if (body.type === 'event_callback' && body.event_id) return body.event_id;
+  const shortcutId = body.action_ts ?? body.trigger_id;
+  if (body.type === 'message_action' && body.user?.id && shortcutId) return `message_action:${body.user.id}:${shortcutId}`;
   const actionTs = body.actions?.[0]?.action_ts;
   if (body.type === 'block_actions' && body.user?.id && actionTs) return `block_actions:${body.user.id}:${actionTs}`;
   return undefined;

@@ -14,7 +14,11 @@ export const API_SCOPES = {
   'auth.test': [],
   'chat.postMessage': ['chat:write'],
   'chat.update': ['chat:write'],
+  'chat.postEphemeral': ['chat:write'],
   'conversations.open': ['im:write'],
+  // A thread turned into a ticket, or the original poster of a thread to triage: public and private channels.
+  'conversations.replies': ['channels:history', 'groups:history'],
+  'users.info': ['users:read'],
   'views.publish': [],
 } as const satisfies Record<string, readonly string[]>;
 
@@ -34,6 +38,8 @@ export class SlackApiError extends Error {
     readonly slackError: string | undefined,
     message: string,
     options?: { cause?: unknown },
+    /** From a 429's Retry-After, when the client was told not to wait it out itself. */
+    readonly retryAfterMs?: number,
   ) {
     super(message, options);
     this.name = 'SlackApiError';
@@ -68,22 +74,37 @@ export function boltLogger(logger: Logger): BoltLogger {
   };
 }
 
-export function clientOptions(apiUrl: string, logger: Logger): webApi.WebClientOptions {
+/**
+ * `retries: false` is for the outbox: it retries on its own schedule (persisted, with backoff), so
+ * each call is tried once and a 429 comes back at once with its Retry-After.
+ */
+export function clientOptions(apiUrl: string, logger: Logger, { retries = true }: { retries?: boolean } = {}): webApi.WebClientOptions {
   return {
     slackApiUrl: apiUrl,
     logger: boltLogger(logger),
-    retryConfig: RETRY_POLICY,
+    retryConfig: retries ? RETRY_POLICY : { retries: 0 },
     // false: on a 429 the client waits Retry-After seconds and tries again (counted in retryConfig).
-    rejectRateLimitedCalls: false,
+    rejectRateLimitedCalls: !retries,
     timeout: REQUEST_TIMEOUT_MS,
   };
+}
+
+/** The fields of a message in conversations.replies this adapter reads. */
+export interface SlackHistoryMessage {
+  readonly ts: string;
+  readonly thread_ts?: string;
+  readonly user?: string;
+  readonly bot_id?: string;
+  readonly username?: string;
+  readonly subtype?: string;
+  readonly text?: string;
 }
 
 export class SlackApi {
   readonly client: webApi.WebClient;
 
-  constructor(token: string, apiUrl: string, logger: Logger) {
-    this.client = new webApi.WebClient(token, clientOptions(apiUrl, logger));
+  constructor(token: string, apiUrl: string, logger: Logger, options: { retries?: boolean } = {}) {
+    this.client = new webApi.WebClient(token, clientOptions(apiUrl, logger, options));
   }
 
   async authTest(): Promise<BotIdentity> {
@@ -119,6 +140,27 @@ export class SlackApi {
     return id;
   }
 
+  /** A message only `user` sees, in `place` (a thread when threadTs is set). */
+  async postEphemeral(place: Place, user: string, text: string): Promise<void> {
+    await this.call('chat.postEphemeral', () =>
+      this.client.chat.postEphemeral({ channel: place.channel, user, text, ...(place.threadTs ? { thread_ts: place.threadTs } : {}) }),
+    );
+  }
+
+  /** A thread: its parent message first, then up to `limit` - 1 replies, oldest first. */
+  async replies(channel: string, ts: string, limit = 200): Promise<SlackHistoryMessage[]> {
+    const res = await this.call('conversations.replies', () => this.client.conversations.replies({ channel, ts, limit, inclusive: true }));
+    return (res.messages ?? []).flatMap((m) => (typeof m.ts === 'string' ? [m as SlackHistoryMessage] : []));
+  }
+
+  /** The name people see for a user: display name, else real name, else user name. */
+  async userName(userId: string): Promise<string | undefined> {
+    const res = await this.call('users.info', () => this.client.users.info({ user: userId }));
+    const u = res.user;
+    const pick = (...names: (string | undefined)[]) => names.find((n) => typeof n === 'string' && n.trim() !== '');
+    return pick(u?.profile?.display_name, u?.profile?.real_name, u?.real_name, u?.name);
+  }
+
   async publishHome(userId: string, view: types.HomeView): Promise<void> {
     await this.call('views.publish', () => this.client.views.publish({ user_id: userId, view }));
   }
@@ -139,8 +181,10 @@ export function toSlackApiError(method: keyof typeof API_SCOPES, err: unknown): 
   switch (e.code) {
     case webApi.ErrorCode.PlatformError:
       return new SlackApiError('SLACK_API_ERROR', method, e.data?.error, message, { cause: err });
-    case webApi.ErrorCode.RateLimitedError:
-      return new SlackApiError('SLACK_RATE_LIMITED', method, undefined, message, { cause: err });
+    case webApi.ErrorCode.RateLimitedError: {
+      const retryAfter = (err as { retryAfter?: unknown }).retryAfter;
+      return new SlackApiError('SLACK_RATE_LIMITED', method, undefined, message, { cause: err }, typeof retryAfter === 'number' ? retryAfter * 1000 : undefined);
+    }
     default:
       // After its retries the WebClient rethrows the last failure; a 429 shows up as a plain Error.
       return new SlackApiError(/rate limit/i.test(e.message ?? '') ? 'SLACK_RATE_LIMITED' : 'SLACK_UNREACHABLE', method, undefined, message, { cause: err });

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { EVENT_SCOPES, SLACK_EVENTS_PATH } from '../../../src/adapters/slack/slack-channel';
+import { TICKET_SHORTCUT } from '../../../src/adapters/slack/staff-desk';
 import { API_SCOPES } from '../../../src/adapters/slack/web-api';
 
 const manifest = parse(readFileSync(path.join(__dirname, '..', '..', '..', 'manifest', 'slack', 'manifest.yaml'), 'utf8'));
@@ -24,5 +25,12 @@ describe('Slack app manifest', () => {
     expect(manifest.features.app_home).toEqual({ home_tab_enabled: true, messages_tab_enabled: true, messages_tab_read_only_enabled: false });
     expect(manifest.features.bot_user.display_name).toBeTruthy();
     expect(manifest._metadata).toEqual({ major_version: 1, minor_version: 1 });
+  });
+});
+
+describe('Slack app manifest: support staff', () => {
+  it('offers the "Create helpdesk ticket" message shortcut the adapter listens for', () => {
+    expect(manifest.features.shortcuts).toEqual([expect.objectContaining({ type: 'message', callback_id: TICKET_SHORTCUT, name: 'Create helpdesk ticket' })]);
+    expect(manifest.features.shortcuts[0].description.length).toBeLessThanOrEqual(150);
   });
 });

@@ -117,7 +117,11 @@ type Answer = [status: number, body: Record<string, unknown>, headers?: Record<s
  */
 export class FakeSlackApi {
   readonly calls: ApiCall[] = [];
-  private readonly queued = new Map<string, { answer: Answer | undefined; delayMs: number }[]>();
+  private readonly queued = new Map<string, { answer: Answer | undefined; delayMs: number; match?: (params: Record<string, any>) => boolean }[]>();
+  /** Display names users.info answers with (others: user_not_found). */
+  readonly users = new Map<string, string>();
+  /** Threads conversations.replies answers with, by `<channel>/<parent ts>`: parent first. */
+  readonly threads = new Map<string, Record<string, unknown>[]>();
   private readonly origin: string;
   private readonly prefix: string;
 
@@ -142,7 +146,9 @@ export class FakeSlackApi {
   private answer(uri: string, body: unknown, authorization: string | undefined): [Answer, number] {
     const method = uri.slice(this.prefix.length);
     const params = parseForm(body);
-    const queued = this.queued.get(method)?.shift();
+    const waiting = this.queued.get(method) ?? [];
+    const index = waiting.findIndex((q) => !q.match || q.match(params));
+    const queued = index >= 0 ? waiting.splice(index, 1)[0] : undefined;
     const next = queued?.answer ?? this.defaultAnswer(method, params);
     this.calls.push({ method, at: Date.now(), authorization, params, status: next[0], response: next[1] });
     return [next, queued?.delayMs ?? 0];
@@ -160,6 +166,17 @@ export class FakeSlackApi {
         return [200, { ok: true, channel: { id: 'D_OPENED' } }];
       case 'views.publish':
         return [200, { ok: true, view: { id: 'V1' } }];
+      case 'chat.postEphemeral':
+        return [200, { ok: true, message_ts: newTs() }];
+      case 'users.info': {
+        const name = this.users.get(params.user);
+        return name ? [200, { ok: true, user: { id: params.user, name: name.toLowerCase().replace(/ /g, '.'), profile: { display_name: name, real_name: name } } }] : [200, { ok: false, error: 'user_not_found' }];
+      }
+      case 'conversations.replies': {
+        const thread = this.threads.get(`${params.channel}/${params.ts}`) ?? [...this.threads.values()].find((t) => t.some((m) => m.ts === params.ts))?.filter((m) => m.ts === params.ts);
+        if (!thread) return [200, { ok: false, error: 'thread_not_found' }];
+        return [200, { ok: true, messages: thread.slice(0, Number(params.limit ?? thread.length)), has_more: false }];
+      }
       default:
         return [200, { ok: false, error: 'unknown_method' }];
     }
@@ -168,6 +185,11 @@ export class FakeSlackApi {
   /** The next calls of `method` get these answers instead of the default. */
   queue(method: string, ...answers: Answer[]): void {
     this.queued.set(method, [...(this.queued.get(method) ?? []), ...answers.map((answer) => ({ answer, delayMs: 0 }))]);
+  }
+
+  /** The next calls of `method` whose parameters pass `match` get these answers instead of the default. */
+  queueWhere(method: string, match: (params: Record<string, any>) => boolean, ...answers: Answer[]): void {
+    this.queued.set(method, [...(this.queued.get(method) ?? []), ...answers.map((answer) => ({ answer, delayMs: 0, match }))]);
   }
 
   /** The next call of `method` gets the default answer, but only after `delayMs`. */
