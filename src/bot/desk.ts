@@ -33,7 +33,10 @@ export type StaffAction =
   | { readonly kind: 'resolve' }
   | { readonly kind: 'reopen' };
 
-export type DeskRefusal = 'NOT_SUPPORT_CHANNEL' | 'TICKET_NOT_FOUND' | 'INVALID_TRANSITION' | 'CONCURRENT_UPDATE';
+export type DeskRefusal = 'NOT_SUPPORT_CHANNEL' | 'SUPPORT_CHANNEL_TAKEN' | 'TICKET_NOT_FOUND' | 'INVALID_TRANSITION' | 'CONCURRENT_UPDATE';
+
+/** The answer to a staff command: what to tell the person who typed it. */
+export type DeskNotice = { readonly ok: true; readonly message: string } | { readonly ok: false; readonly code: DeskRefusal; readonly message: string };
 
 export type DeskResult = { readonly ok: true; readonly ticket: Ticket } | { readonly ok: false; readonly code: DeskRefusal; readonly message: string };
 
@@ -60,16 +63,63 @@ export class SupportDesk {
     this.now = deps.now ?? (() => new Date());
   }
 
+  /** The platform's support channel: one set in chat wins over the configured one; a released one is none. */
   async supportChannel(channel: SupportPlatform): Promise<SupportChannel | undefined> {
-    const stored = await this.deps.storage.getSetting(settingKey(channel));
-    if (stored) return JSON.parse(stored) as SupportChannel;
+    const stored = await this.storedChannel(channel);
+    if (stored) return stored.released ? undefined : stored;
     return this.deps.configured?.[channel];
   }
 
-  /** "@bot use this channel for tickets". */
-  async useChannel(support: SupportChannel, by: Person): Promise<void> {
+  /**
+   * Where the platform accepts the bot's posts (Teams: the service URL), also once the support
+   * channel was released: cards already posted there are still updated.
+   */
+  async serviceUrlOf(channel: SupportPlatform): Promise<string | undefined> {
+    return (await this.storedChannel(channel))?.serviceUrl ?? this.deps.configured?.[channel]?.serviceUrl;
+  }
+
+  private async storedChannel(channel: SupportPlatform): Promise<(SupportChannel & { released?: true }) | undefined> {
+    const stored = await this.deps.storage.getSetting(settingKey(channel));
+    return stored ? (JSON.parse(stored) as SupportChannel & { released?: true }) : undefined;
+  }
+
+  /**
+   * "@bot use this channel for tickets". Whoever can see the support channel is staff, so a
+   * platform's support channel can be claimed only while it has none: to move it, staff say
+   * "stop using this channel for tickets" in the current one first. Open tickets that never got
+   * a card (no support channel at the time) are posted in the new one.
+   */
+  async useChannel(support: SupportChannel, by: Person): Promise<DeskNotice> {
+    const current = await this.supportChannel(support.channel);
+    if (current?.conversationId === support.conversationId) return { ok: true, message: 'This channel is already the support channel: new tickets are posted here.' };
+    if (current) {
+      return refuse(
+        'SUPPORT_CHANNEL_TAKEN',
+        'Tickets already go to another support channel. Staff there can type "stop using this channel for tickets" first; then say "use this channel for tickets" here again.',
+      );
+    }
     await this.deps.storage.setSetting(settingKey(support.channel), JSON.stringify(support));
-    this.deps.logger.info({ channel: support.channel, by: by.id }, 'support channel set in chat');
+    this.deps.logger.info({ channel: support.channel, conversationId: support.conversationId, by: by.id }, 'support channel set in chat');
+    const waiting: NewOutboxItem[] = [];
+    for (const ticket of await this.deps.storage.listTickets()) {
+      if (ticket.status === 'resolved' || (await this.deps.storage.supportPostOf(ticket.id))) continue;
+      if ((await this.channelFor(ticket))?.conversationId === support.conversationId) waiting.push(cardUpdate(support.channel, ticket.id));
+    }
+    await this.queue(waiting);
+    const posted = waiting.length === 0 ? '' : ` ${waiting.length === 1 ? 'One open ticket that had no card is' : `${waiting.length} open tickets that had no card are`} posted now.`;
+    return { ok: true, message: `Done: new tickets will be posted in this channel. Use the buttons on a ticket to work it, and reply in its thread to write to the requester.${posted}` };
+  }
+
+  /** "@bot stop using this channel for tickets", accepted only in the current support channel. */
+  async releaseChannel(from: SupportChannel, by: Person): Promise<DeskNotice> {
+    if (!(await this.isSupportChannel(from.channel, from.conversationId))) return refuse('NOT_SUPPORT_CHANNEL', 'This is not the support channel, so there is nothing to stop here.');
+    const released = { ...((await this.supportChannel(from.channel)) ?? from), released: true };
+    await this.deps.storage.setSetting(settingKey(from.channel), JSON.stringify(released));
+    this.deps.logger.info({ channel: from.channel, conversationId: from.conversationId, by: by.id }, 'support channel released in chat');
+    return {
+      ok: true,
+      message: 'Done: new tickets are no longer posted here. Type "use this channel for tickets" in the channel that takes over; tickets already posted here stay here.',
+    };
   }
 
   /** Only messages and clicks from the support channel may act on tickets: who can see it is staff. */
@@ -79,11 +129,21 @@ export class SupportDesk {
     return support !== undefined && support.conversationId === conversationId;
   }
 
+  /** Staff are whoever can see the support channel, or the channel where this ticket's card is (it stays there after a move). */
+  private async maySee(ticketId: string, from: { channel: ChannelName; conversationId: string }): Promise<boolean> {
+    if (await this.isSupportChannel(from.channel, from.conversationId)) return true;
+    const posted = await this.deps.storage.supportPostOf(ticketId);
+    return posted !== undefined && posted.channel === from.channel && posted.conversationId === from.conversationId;
+  }
+
   /** The support channel a ticket is worked in: the requester's platform if it has one, else the other. */
   async channelFor(ticket: Pick<Ticket, 'id' | 'requester'>): Promise<SupportChannel | undefined> {
     // Once the card is posted, the ticket stays where it is worked.
     const posted = await this.deps.storage.supportPostOf(ticket.id);
-    if (posted) return this.supportChannel(posted.channel);
+    if (posted) {
+      const serviceUrl = await this.serviceUrlOf(posted.channel);
+      return { channel: posted.channel, conversationId: posted.conversationId, ...(serviceUrl ? { serviceUrl } : {}) };
+    }
     const own = ticket.requester.channel;
     const order: SupportPlatform[] = own === 'teams' ? ['teams', 'slack'] : ['slack', 'teams'];
     for (const channel of order) {
@@ -137,8 +197,7 @@ export class SupportDesk {
 
   /** A staff action from a button or command; refused unless it comes from the support channel. */
   async act(ticketId: string, action: StaffAction, by: Person, from: { channel: ChannelName; conversationId: string }): Promise<DeskResult> {
-    if (!(await this.isSupportChannel(from.channel, from.conversationId)))
-      return refuse('NOT_SUPPORT_CHANNEL', 'Ticket actions work only in the support channel.');
+    if (!(await this.maySee(ticketId, from))) return refuse('NOT_SUPPORT_CHANNEL', 'Ticket actions work only in the support channel.');
     for (let attempt = 0; attempt < 5; attempt++) {
       const ticket = await this.deps.storage.getTicket(ticketId);
       if (!ticket) return refuse('TICKET_NOT_FOUND', `There is no ticket ${ticketId}.`);

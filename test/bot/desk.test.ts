@@ -61,10 +61,33 @@ describe('support desk: staff actions on a ticket', () => {
     expect(await both.channelFor(ticket)).toEqual(teamsSupport);
   });
 
-  it('prefers the support channel set in chat over the configured one', async () => {
-    await desk.useChannel({ channel: 'slack', conversationId: 'C-NEW' }, sam);
+  it('moves the support channel in chat only after staff released the current one, and keeps posted tickets where they are', async () => {
+    const before = await createTicket(storage);
+    await storage.linkSupportThread(before.id, { channel: 'slack', conversationId: SUPPORT.conversationId, messageId: '1.1' });
+    const taken = await desk.useChannel({ channel: 'slack', conversationId: 'C-NEW' }, sam);
+    expect(taken).toMatchObject({ ok: false, code: 'SUPPORT_CHANNEL_TAKEN' });
+    expect(await desk.isSupportChannel('slack', 'C-NEW')).toBe(false);
+    expect(await desk.releaseChannel({ channel: 'slack', conversationId: 'C-ELSEWHERE' }, sam)).toMatchObject({ ok: false, code: 'NOT_SUPPORT_CHANNEL' });
+
+    expect(await desk.releaseChannel(SUPPORT, sam)).toMatchObject({ ok: true });
+    expect(await desk.supportChannel('slack')).toBeUndefined();
+    expect(await desk.useChannel({ channel: 'slack', conversationId: 'C-NEW' }, sam)).toMatchObject({ ok: true, message: expect.stringMatching(/^Done/) });
     expect(await desk.isSupportChannel('slack', 'C-NEW')).toBe(true);
-    expect(await desk.isSupportChannel('slack', 'C-SUPPORT')).toBe(false);
+    expect(await desk.isSupportChannel('slack', SUPPORT.conversationId)).toBe(false);
+    expect(await desk.useChannel({ channel: 'slack', conversationId: 'C-NEW' }, sam)).toMatchObject({ ok: true, message: expect.stringMatching(/already the support channel/) });
+    // The ticket posted in the old channel is still worked there.
+    expect(await desk.act(before.id, { kind: 'assign' }, sam, SUPPORT)).toMatchObject({ ok: true });
+    expect((await drain(storage)).map((i) => i.payload.kind)).toEqual(['ticket-card', 'thread-note', 'to-user']);
+  });
+
+  it('posts the cards of open tickets that had no support channel when one is set', async () => {
+    const bare = new SupportDesk({ storage, logger: silentLogger, onQueued: () => queued++ });
+    const ticket = await createTicket(storage);
+    expect(await bare.announce(ticket)).toEqual([]);
+    const set = await bare.useChannel({ channel: 'teams', conversationId: '19:desk@thread.tacv2', serviceUrl: 'https://smba.example/' }, sam);
+    expect(set).toMatchObject({ ok: true, message: expect.stringContaining('One open ticket that had no card is posted now.') });
+    expect((await drain(storage)).map((i) => [i.channel, i.payload])).toEqual([['teams', { kind: 'ticket-card', ticketId: ticket.id }]]);
+    expect(await bare.serviceUrlOf('teams')).toBe('https://smba.example/');
   });
 
   it('assigns, reassigns, resolves and reopens, updating the card, noting the thread and telling the user', async () => {

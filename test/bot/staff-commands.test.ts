@@ -6,6 +6,10 @@ describe('staff commands', () => {
     (text) => expect(parseStaffCommand(text)).toBe('use-channel'),
   );
 
+  it.each(['stop using this channel for tickets', "Don't use this channel for tickets", 'release this channel'])('recognises "%s" as releasing the support channel', (text) => {
+    expect(parseStaffCommand(text)).toBe('release-channel');
+  });
+
   it.each(['triage', 'Triage this', 'start triage', 'triage this thread'])('recognises "%s" as starting a triage', (text) => {
     expect(parseStaffCommand(text)).toBe('triage');
   });

@@ -138,9 +138,11 @@ export class SlackStaffDesk {
     const root = event.thread_ts ?? event.ts!;
     const place: Place = { channel, threadTs: root };
     const command = parseStaffCommand(plainText(event.text ?? '', bot.botUserId));
-    if (command === 'use-channel') {
-      await this.deps.desk.useChannel({ channel: 'slack', conversationId: channel }, await this.person(user));
-      await this.say(place, 'Done: new tickets will be posted in this channel. Use the buttons on a ticket to take, reassign or resolve it, and reply in its thread to write to the requester.');
+    if (command === 'use-channel' || command === 'release-channel') {
+      const by = await this.person(user);
+      const support = { channel: 'slack' as const, conversationId: channel };
+      const result = command === 'use-channel' ? await this.deps.desk.useChannel(support, by) : await this.deps.desk.releaseChannel(support, by);
+      await this.say(place, result.message);
       return true;
     }
     if (command === 'triage') {

@@ -66,7 +66,8 @@ export class TeamsDeliverer implements Deliverer {
     const support = await desk.supportChannel('teams');
     const posted = await storage.supportPostOf(ticketId);
     if (posted) {
-      const client = await this.client(support?.serviceUrl, 'the ticket card cannot be updated');
+      // The card stays where it was posted, also after the support channel moved.
+      const client = await this.client(await desk.serviceUrlOf('teams'), 'the ticket card cannot be updated');
       await call(() => client.conversations.updateActivity(posted.conversationId, posted.messageId, { ...message, id: posted.messageId }));
       return;
     }
@@ -83,8 +84,7 @@ export class TeamsDeliverer implements Deliverer {
     const posted = await this.deps.storage.supportPostOf(payload.ticketId);
     // The card goes first (items of a ticket are delivered in order); wait for it.
     if (!posted) throw new DeliveryError(`the card of ${payload.ticketId} is not posted yet`, 'CARD_NOT_POSTED');
-    const support = await this.deps.desk.supportChannel('teams');
-    const client = await this.client(support?.serviceUrl, 'the thread note cannot be posted');
+    const client = await this.client(await this.deps.desk.serviceUrlOf('teams'), 'the thread note cannot be posted');
     await call(() =>
       client.conversations.sendToConversation(threadConversationId(posted.conversationId, posted.messageId), {
         type: 'message',
@@ -97,7 +97,7 @@ export class TeamsDeliverer implements Deliverer {
   private async toUser(payload: Extract<OutboxPayload, { kind: 'to-user' }>): Promise<void> {
     const { ref } = payload;
     // A ref stored before serviceUrl was kept: the support channel's is the same tenant's service.
-    const serviceUrl = ref.serviceUrl ?? (await this.deps.desk.supportChannel('teams'))?.serviceUrl;
+    const serviceUrl = ref.serviceUrl ?? (await this.deps.desk.serviceUrlOf('teams'));
     if (!serviceUrl) {
       this.deps.logger.error({ code: 'TEAMS_UNREACHABLE', ticketId: payload.ticketId }, 'teams: the requester cannot be reached (no serviceUrl); notification dropped');
       return;

@@ -67,9 +67,11 @@ export class TeamsStaff {
     const mentioned = mentionsBot(activity);
     if (mentioned) {
       const command = parseStaffCommand(inbound.text);
-      if (command === 'use-channel') {
-        await this.desk.useChannel({ channel: 'teams', conversationId: channelId, ...(activity.serviceUrl ? { serviceUrl: activity.serviceUrl } : {}) }, personOf(activity));
-        return { kind: 'done', reply: 'Done: new tickets will be posted in this channel. Use the buttons on a ticket to work it, and reply in its thread to write to the requester.' };
+      if (command === 'use-channel' || command === 'release-channel') {
+        const support = { channel: 'teams' as const, conversationId: channelId, ...(activity.serviceUrl ? { serviceUrl: activity.serviceUrl } : {}) };
+        const result =
+          command === 'use-channel' ? await this.desk.useChannel(support, personOf(activity)) : await this.desk.releaseChannel(support, personOf(activity));
+        return { kind: 'done', reply: result.message };
       }
       if (command === 'triage') return this.triageFor(inbound, channelId, root);
     }

@@ -219,7 +219,7 @@ describe('Slack support desk', () => {
     running = undefined;
     const storage = schema.storage();
     expect(await storage.getTicket(ticket.id)).toMatchObject({ status: 'open', revision: ticket.revision });
-    expect(api.of('chat.update')).toHaveLength(0);
+    expect(api.of('chat.update').filter((c) => c.params.channel === SUPPORT)).toHaveLength(0);
     expect(postedIn(SUPPORT, card!.ts)).toHaveLength(0);
   });
 
@@ -340,6 +340,15 @@ describe('Slack support desk', () => {
 
   it('sets the support channel with "@bot use this channel for tickets", and triages a thread’s poster with "@bot triage"', async () => {
     await start();
+    // The configured support channel is not taken over from elsewhere...
+    const refusedTs = newTs();
+    await event(mentionEvent(`<@${BOT.botUserId}> use this channel for tickets`, { user: 'S9', channel: 'CNEWDESK1', ts: refusedTs }));
+    await waitFor('the refusal', () => texts(postedIn('CNEWDESK1', refusedTs)).some((t) => t.startsWith('Tickets already go to another support channel.')));
+    expect(await app().app.desk.isSupportChannel('slack', SUPPORT)).toBe(true);
+    // ...until staff there release it.
+    const releaseTs = newTs();
+    await event(mentionEvent(`<@${BOT.botUserId}> stop using this channel for tickets`, { user: 'S1', channel: SUPPORT, ts: releaseTs }));
+    await waitFor('the release', () => texts(postedIn(SUPPORT, releaseTs)).some((t) => t.startsWith('Done: new tickets are no longer posted here.')));
     const commandTs = newTs();
     await event(mentionEvent(`<@${BOT.botUserId}> use this channel for tickets`, { user: 'S1', channel: 'CNEWDESK1', ts: commandTs }));
     await waitFor('the confirmation', () => texts(postedIn('CNEWDESK1', commandTs)).some((t) => t.startsWith('Done: new tickets will be posted in this channel.')));
