@@ -11,7 +11,7 @@
 import type { Catalogue } from '../../flows/catalogue';
 import { extractFacts, type Facts } from './facts';
 import { plainWords, TextAnalyser, type Analysed } from './text';
-import { GENERIC_VERBS, MANY_PHRASES, MFA_PHRASES, ONLY_ME_PHRASES, PRODUCTS, SMARTCARD_PHRASES } from './vocabulary';
+import { COMMON_SYNONYMS, CONTEXT_WORDS, GENERIC_VERBS, MANY_PHRASES, MFA_PHRASES, ONLY_ME_PHRASES, PRODUCTS, SMARTCARD_PHRASES } from './vocabulary';
 
 export interface RankedFlow {
   readonly flowId: string;
@@ -83,7 +83,7 @@ export function createRouter(catalogue: Catalogue, options: RouterOptions = {}):
   const nearest = options.nearest ?? 2;
   const flows = [...catalogue.flows.values()].map((f) => f.definition);
 
-  const synonyms = new Map<string, string[]>();
+  const synonyms = new Map<string, string[]>(Object.entries(COMMON_SYNONYMS).map(([canonical, variants]) => [canonical, [...variants]]));
   for (const flow of flows) {
     for (const [canonical, variants] of Object.entries(flow.router.synonyms)) synonyms.set(canonical, [...(synonyms.get(canonical) ?? []), ...variants]);
   }
@@ -143,7 +143,7 @@ export function createRouter(catalogue: Catalogue, options: RouterOptions = {}):
 
   // Words that say who is affected ("everyone", "colleagues") are facts, not a sign of another topic.
   // So are everyday verbs no flow uses.
-  const neutral = new Set(analyser.analyse([...ONLY_ME_PHRASES, ...MANY_PHRASES, ...GENERIC_VERBS].join(' . ')).terms.filter((t) => !documentFrequency.has(t)));
+  const neutral = new Set(analyser.analyse([...ONLY_ME_PHRASES, ...MANY_PHRASES, ...GENERIC_VERBS, ...CONTEXT_WORDS].join(' . ')).terms.filter((t) => !documentFrequency.has(t)));
 
   const score = (analysed: Analysed): RankedFlow[] => {
     const query = new Set(features(analysed));

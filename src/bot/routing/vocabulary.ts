@@ -86,3 +86,22 @@ export const GENERIC_VERBS = (
   'make makes made give gives gave take takes took put turn turned happen happens happened appear appears appeared display displays ' +
   'seem seems seemed let lets allow allows allowed check checked tell told follow follows'
 ).split(' ');
+
+/**
+ * Words that say when, how often or where ("it *always* happens", "at my *desk*", "*suddenly*
+ * since *monday*"): like the everyday verbs, neutral when no flow uses them.
+ */
+export const CONTEXT_WORDS = (
+  'always never sometimes often usually constantly continuously repeatedly randomly suddenly anymore recently lately earlier later ' +
+  'soon already yet once twice whenever everytime forever first last next previous new old current ' +
+  'monday tuesday wednesday thursday friday saturday sunday weekend tomorrow tonight month months year years ' +
+  'desk office home remote remotely site building floor ' +
+  'weird strange odd annoying frustrating properly correctly normal normally completely totally ' +
+  'boss manager colleague colleagues coworker coworkers teammate teammates'
+).split(' ');
+
+/** Everyday variants of words the flows use, folded into one word before scoring (flow files add their own). */
+export const COMMON_SYNONYMS: Readonly<Record<string, readonly string[]>> = {
+  colleague: ['coworker', 'co worker', 'workmate', 'teammate', 'team mate'],
+  colleagues: ['coworkers', 'co workers', 'workmates', 'teammates', 'team mates'],
+};
