@@ -64,11 +64,13 @@ interface FlowIndex {
   readonly codePrefixes: readonly string[];
 }
 
-/** Unigrams and adjacent pairs of a message's stems: pairs keep phrases such as "keep ask" or "status unknown". */
+/** Unigrams and pairs of a message's stems (adjacent, or one word apart): pairs keep phrases such as "keep ask" or "status unknown". */
 function features(analysed: Analysed): string[] {
   const { terms } = analysed;
   const out = [...terms];
   for (let i = 0; i + 1 < terms.length; i++) out.push(`${terms[i]} ${terms[i + 1]}`);
+  // Pairs across one word too: "status *never* change" still says "status change".
+  for (let i = 0; i + 2 < terms.length; i++) out.push(`${terms[i]} ${terms[i + 2]}`);
   return out;
 }
 
