@@ -104,4 +104,6 @@ export const CONTEXT_WORDS = (
 export const COMMON_SYNONYMS: Readonly<Record<string, readonly string[]>> = {
   colleague: ['coworker', 'co worker', 'workmate', 'teammate', 'team mate'],
   colleagues: ['coworkers', 'co workers', 'workmates', 'teammates', 'team mates'],
+  // The whole suite, not one app: "locked out of office 365" is not about *out of office*.
+  m365: ['office 365', 'office365', 'o365', 'microsoft 365', 'microsoft365', 'ms 365', 'ms365', 'ms office', 'microsoft office'],
 };
