@@ -56,8 +56,6 @@ const CODE_PREFIX = 2.7;
 
 interface FlowIndex {
   readonly flowId: string;
-  /** Each example's features with their squared idf, and its norm, for the nearest-example similarity. */
-  readonly examples: { features: [string, number][]; norm: number }[];
   readonly tf: Map<string, number>;
   readonly length: number;
   readonly codes: ReadonlySet<string>;
@@ -119,7 +117,6 @@ export function createRouter(catalogue: Catalogue, options: RouterOptions = {}):
     const codes = flow.router.errorCodes;
     return {
       flowId: flow.id,
-      examples: [],
       tf,
       length,
       codes: new Set(codes.filter((c) => !c.endsWith('*'))),
@@ -136,12 +133,29 @@ export function createRouter(catalogue: Catalogue, options: RouterOptions = {}):
   const unit = rawIdf(1);
   const idfs = new Map([...documentFrequency].map(([feature, df]) => [feature, rawIdf(df) / unit]));
   const idf = (feature: string) => idfs.get(feature) ?? 0;
+  // For the nearest-example similarity: every example's norm (features weighted by squared idf),
+  // the flow it belongs to, and an inverted index feature → (example, weight), so a message only
+  // visits the examples it shares a feature with.
+  const exampleFlow: number[] = [];
+  const exampleNorm: number[] = [];
+  const postings = new Map<string, { example: number; weight: number }[]>();
   flows.forEach((flow, i) => {
     for (const example of flow.router.examples) {
-      const weighted = [...new Set(features(analyser.analyse(example)))].map((f): [string, number] => [f, idf(f) ** 2]);
-      index[i]!.examples.push({ features: weighted, norm: Math.sqrt(weighted.reduce((sum, [, w]) => sum + w, 0)) });
+      const id = exampleFlow.length;
+      let norm = 0;
+      for (const f of new Set(features(analyser.analyse(example)))) {
+        const weight = idf(f) ** 2;
+        if (weight === 0) continue;
+        norm += weight;
+        const list = postings.get(f) ?? [];
+        list.push({ example: id, weight });
+        postings.set(f, list);
+      }
+      exampleFlow.push(i);
+      exampleNorm.push(Math.sqrt(norm));
     }
   });
+  const dots = new Float64Array(exampleFlow.length);
 
   // Words that say who is affected ("everyone", "colleagues") are facts, not a sign of another topic.
   // So are everyday verbs no flow uses.
@@ -162,23 +176,26 @@ export function createRouter(catalogue: Catalogue, options: RouterOptions = {}):
     let queryNorm = 0;
     for (const f of query) queryNorm += idf(f) ** 2;
     queryNorm = Math.sqrt(queryNorm);
+    // Best cosine of the message with any one example of each flow.
+    const nearestOf = new Float64Array(index.length);
+    if (nearest > 0 && queryNorm > 0) {
+      dots.fill(0);
+      for (const f of query) for (const { example, weight } of postings.get(f) ?? []) dots[example]! += weight;
+      for (let e = 0; e < dots.length; e++) {
+        if (dots[e]! === 0) continue;
+        const flow = exampleFlow[e]!;
+        nearestOf[flow] = Math.max(nearestOf[flow]!, dots[e]! / (exampleNorm[e]! * queryNorm));
+      }
+    }
     return index
-      .map((flow) => {
+      .map((flow, i) => {
         let s = 0;
         for (const feature of query) {
           const tf = flow.tf.get(feature);
           if (!tf) continue;
           s += (idf(feature) * tf * (K1 + 1)) / (tf + K1 * (1 - B + (B * flow.length) / averageLength));
         }
-        if (nearest > 0 && queryNorm > 0) {
-          let best = 0;
-          for (const example of flow.examples) {
-            let dot = 0;
-            for (const [f, w] of example.features) if (query.has(f)) dot += w;
-            if (dot > 0) best = Math.max(best, dot / (example.norm * queryNorm));
-          }
-          s += nearest * best;
-        }
+        s += nearest * nearestOf[i]!;
         s *= coverage;
         for (const code of analysed.codes) {
           if (flow.codes.has(code)) s += CODE_EXACT;
