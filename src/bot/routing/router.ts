@@ -62,13 +62,17 @@ interface FlowIndex {
   readonly codePrefixes: readonly string[];
 }
 
-/** Unigrams and pairs of a message's stems (adjacent, or one word apart): pairs keep phrases such as "keep ask" or "status unknown". */
-function features(analysed: Analysed): string[] {
+/**
+ * Unigrams and adjacent pairs of a message's stems: pairs keep phrases such as "keep ask" or
+ * "status unknown". With `skip`, pairs one word apart too ("status *never* change" still says
+ * "status change"): they feed BM25, not the nearest-example similarity, where they would only
+ * lengthen the long examples.
+ */
+function features(analysed: Analysed, skip = false): string[] {
   const { terms } = analysed;
   const out = [...terms];
   for (let i = 0; i + 1 < terms.length; i++) out.push(`${terms[i]} ${terms[i + 1]}`);
-  // Pairs across one word too: "status *never* change" still says "status change".
-  for (let i = 0; i + 2 < terms.length; i++) out.push(`${terms[i]} ${terms[i + 2]}`);
+  if (skip) for (let i = 0; i + 2 < terms.length; i++) out.push(`${terms[i]} ${terms[i + 2]}`);
   return out;
 }
 
@@ -105,7 +109,7 @@ export function createRouter(catalogue: Catalogue, options: RouterOptions = {}):
     let length = 0;
     const add = (text: string, weight: number) => {
       // A word counts once per sentence, so one long example cannot dominate.
-      for (const feature of new Set(features(analyser.analyse(text)))) {
+      for (const feature of new Set(features(analyser.analyse(text), true))) {
         tf.set(feature, (tf.get(feature) ?? 0) + weight);
         length += weight;
       }
@@ -162,7 +166,8 @@ export function createRouter(catalogue: Catalogue, options: RouterOptions = {}):
   const neutral = new Set(analyser.analyse([...ONLY_ME_PHRASES, ...MANY_PHRASES, ...GENERIC_VERBS, ...CONTEXT_WORDS].join(' . ')).terms.filter((t) => !documentFrequency.has(t)));
 
   const score = (analysed: Analysed): RankedFlow[] => {
-    const query = new Set(features(analysed));
+    const query = new Set(features(analysed, true));
+    const near = new Set(features(analysed));
     // Words no flow knows are evidence that the message is about something else ("excel
     // *crashes*", "teams *video* calls *freeze*"): the score shrinks with their share.
     let known = 0;
@@ -174,13 +179,13 @@ export function createRouter(catalogue: Catalogue, options: RouterOptions = {}):
     }
     const coverage = known + unknown === 0 ? 0 : (known / (known + unknown)) ** coveragePower;
     let queryNorm = 0;
-    for (const f of query) queryNorm += idf(f) ** 2;
+    for (const f of near) queryNorm += idf(f) ** 2;
     queryNorm = Math.sqrt(queryNorm);
     // Best cosine of the message with any one example of each flow.
     const nearestOf = new Float64Array(index.length);
     if (nearest > 0 && queryNorm > 0) {
       dots.fill(0);
-      for (const f of query) for (const { example, weight } of postings.get(f) ?? []) dots[example]! += weight;
+      for (const f of near) for (const { example, weight } of postings.get(f) ?? []) dots[example]! += weight;
       for (let e = 0; e < dots.length; e++) {
         if (dots[e]! === 0) continue;
         const flow = exampleFlow[e]!;
