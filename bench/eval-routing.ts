@@ -3,7 +3,8 @@
  * beside NLP.js (node-nlp NlpManager, trained offline on the same flow examples, language en).
  * Prints top-1 accuracy, how many no-flow messages were kept out of every flow, the confusion
  * matrix, time per message (p50/p99) and build time. Exits 1 if the set overlaps the flow
- * files' examples.
+ * files' examples. `-- --tune` sweeps the parameters and `-- --loo-misses` prints what
+ * leave-one-out and the dev no-flow set get wrong: both use the flow files and dev.yaml only.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
