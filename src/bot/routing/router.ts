@@ -11,7 +11,7 @@
 import type { Catalogue } from '../../flows/catalogue';
 import { extractFacts, type Facts } from './facts';
 import { plainWords, TextAnalyser, type Analysed } from './text';
-import { GENERIC_VERBS, MANY_PHRASES, MFA_PHRASES, ONLY_ME_PHRASES, PRODUCTS, SMARTCARD_PHRASES } from './vocabulary';
+import { COMMON_SYNONYMS, CONTEXT_WORDS, GENERIC_VERBS, MANY_PHRASES, MFA_PHRASES, ONLY_ME_PHRASES, PRODUCTS, SMARTCARD_PHRASES } from './vocabulary';
 
 export interface RankedFlow {
   readonly flowId: string;
@@ -56,19 +56,23 @@ const CODE_PREFIX = 2.7;
 
 interface FlowIndex {
   readonly flowId: string;
-  /** Each example's features with their squared idf, and its norm, for the nearest-example similarity. */
-  readonly examples: { features: [string, number][]; norm: number }[];
   readonly tf: Map<string, number>;
   readonly length: number;
   readonly codes: ReadonlySet<string>;
   readonly codePrefixes: readonly string[];
 }
 
-/** Unigrams and adjacent pairs of a message's stems: pairs keep phrases such as "keep ask" or "status unknown". */
-function features(analysed: Analysed): string[] {
+/**
+ * Unigrams and adjacent pairs of a message's stems: pairs keep phrases such as "keep ask" or
+ * "status unknown". With `skip`, pairs one word apart too ("status *never* change" still says
+ * "status change"): they feed BM25, not the nearest-example similarity, where they would only
+ * lengthen the long examples.
+ */
+function features(analysed: Analysed, skip = false): string[] {
   const { terms } = analysed;
   const out = [...terms];
   for (let i = 0; i + 1 < terms.length; i++) out.push(`${terms[i]} ${terms[i + 1]}`);
+  if (skip) for (let i = 0; i + 2 < terms.length; i++) out.push(`${terms[i]} ${terms[i + 2]}`);
   return out;
 }
 
@@ -83,7 +87,7 @@ export function createRouter(catalogue: Catalogue, options: RouterOptions = {}):
   const nearest = options.nearest ?? 2;
   const flows = [...catalogue.flows.values()].map((f) => f.definition);
 
-  const synonyms = new Map<string, string[]>();
+  const synonyms = new Map<string, string[]>(Object.entries(COMMON_SYNONYMS).map(([canonical, variants]) => [canonical, [...variants]]));
   for (const flow of flows) {
     for (const [canonical, variants] of Object.entries(flow.router.synonyms)) synonyms.set(canonical, [...(synonyms.get(canonical) ?? []), ...variants]);
   }
@@ -105,7 +109,7 @@ export function createRouter(catalogue: Catalogue, options: RouterOptions = {}):
     let length = 0;
     const add = (text: string, weight: number) => {
       // A word counts once per sentence, so one long example cannot dominate.
-      for (const feature of new Set(features(analyser.analyse(text)))) {
+      for (const feature of new Set(features(analyser.analyse(text), true))) {
         tf.set(feature, (tf.get(feature) ?? 0) + weight);
         length += weight;
       }
@@ -117,7 +121,6 @@ export function createRouter(catalogue: Catalogue, options: RouterOptions = {}):
     const codes = flow.router.errorCodes;
     return {
       flowId: flow.id,
-      examples: [],
       tf,
       length,
       codes: new Set(codes.filter((c) => !c.endsWith('*'))),
@@ -134,19 +137,37 @@ export function createRouter(catalogue: Catalogue, options: RouterOptions = {}):
   const unit = rawIdf(1);
   const idfs = new Map([...documentFrequency].map(([feature, df]) => [feature, rawIdf(df) / unit]));
   const idf = (feature: string) => idfs.get(feature) ?? 0;
+  // For the nearest-example similarity: every example's norm (features weighted by squared idf),
+  // the flow it belongs to, and an inverted index feature → (example, weight), so a message only
+  // visits the examples it shares a feature with.
+  const exampleFlow: number[] = [];
+  const exampleNorm: number[] = [];
+  const postings = new Map<string, { example: number; weight: number }[]>();
   flows.forEach((flow, i) => {
     for (const example of flow.router.examples) {
-      const weighted = [...new Set(features(analyser.analyse(example)))].map((f): [string, number] => [f, idf(f) ** 2]);
-      index[i]!.examples.push({ features: weighted, norm: Math.sqrt(weighted.reduce((sum, [, w]) => sum + w, 0)) });
+      const id = exampleFlow.length;
+      let norm = 0;
+      for (const f of new Set(features(analyser.analyse(example)))) {
+        const weight = idf(f) ** 2;
+        if (weight === 0) continue;
+        norm += weight;
+        const list = postings.get(f) ?? [];
+        list.push({ example: id, weight });
+        postings.set(f, list);
+      }
+      exampleFlow.push(i);
+      exampleNorm.push(Math.sqrt(norm));
     }
   });
+  const dots = new Float64Array(exampleFlow.length);
 
   // Words that say who is affected ("everyone", "colleagues") are facts, not a sign of another topic.
   // So are everyday verbs no flow uses.
-  const neutral = new Set(analyser.analyse([...ONLY_ME_PHRASES, ...MANY_PHRASES, ...GENERIC_VERBS].join(' . ')).terms.filter((t) => !documentFrequency.has(t)));
+  const neutral = new Set(analyser.analyse([...ONLY_ME_PHRASES, ...MANY_PHRASES, ...GENERIC_VERBS, ...CONTEXT_WORDS].join(' . ')).terms.filter((t) => !documentFrequency.has(t)));
 
   const score = (analysed: Analysed): RankedFlow[] => {
-    const query = new Set(features(analysed));
+    const query = new Set(features(analysed, true));
+    const near = new Set(features(analysed));
     // Words no flow knows are evidence that the message is about something else ("excel
     // *crashes*", "teams *video* calls *freeze*"): the score shrinks with their share.
     let known = 0;
@@ -158,25 +179,28 @@ export function createRouter(catalogue: Catalogue, options: RouterOptions = {}):
     }
     const coverage = known + unknown === 0 ? 0 : (known / (known + unknown)) ** coveragePower;
     let queryNorm = 0;
-    for (const f of query) queryNorm += idf(f) ** 2;
+    for (const f of near) queryNorm += idf(f) ** 2;
     queryNorm = Math.sqrt(queryNorm);
+    // Best cosine of the message with any one example of each flow.
+    const nearestOf = new Float64Array(index.length);
+    if (nearest > 0 && queryNorm > 0) {
+      dots.fill(0);
+      for (const f of near) for (const { example, weight } of postings.get(f) ?? []) dots[example]! += weight;
+      for (let e = 0; e < dots.length; e++) {
+        if (dots[e]! === 0) continue;
+        const flow = exampleFlow[e]!;
+        nearestOf[flow] = Math.max(nearestOf[flow]!, dots[e]! / (exampleNorm[e]! * queryNorm));
+      }
+    }
     return index
-      .map((flow) => {
+      .map((flow, i) => {
         let s = 0;
         for (const feature of query) {
           const tf = flow.tf.get(feature);
           if (!tf) continue;
           s += (idf(feature) * tf * (K1 + 1)) / (tf + K1 * (1 - B + (B * flow.length) / averageLength));
         }
-        if (nearest > 0 && queryNorm > 0) {
-          let best = 0;
-          for (const example of flow.examples) {
-            let dot = 0;
-            for (const [f, w] of example.features) if (query.has(f)) dot += w;
-            if (dot > 0) best = Math.max(best, dot / (example.norm * queryNorm));
-          }
-          s += nearest * best;
-        }
+        s += nearest * nearestOf[i]!;
         s *= coverage;
         for (const code of analysed.codes) {
           if (flow.codes.has(code)) s += CODE_EXACT;

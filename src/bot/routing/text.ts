@@ -132,11 +132,12 @@ export class TextAnalyser {
 
   /**
    * The catalogue word a typo most likely meant: same first letter, edit distance 1 for words of
-   * 4 to 7 letters and 2 from 8 letters; ties go to the more frequent word. Known words, short
-   * words and numbers stay as they are. Results are cached (bounded).
+   * 5 to 7 letters and 2 from 8 letters; ties go to the more frequent word. Known words, short
+   * words and numbers stay as they are: too many 4-letter English words are one letter from a
+   * catalogue word ("slow" → "show"). Results are cached (bounded).
    */
   private correct(word: string): string {
-    if (word.length < 4 || this.options.vocabulary.has(word) || STOPWORDS.has(word) || /\d/.test(word)) return word;
+    if (word.length < 5 || this.options.vocabulary.has(word) || STOPWORDS.has(word) || /\d/.test(word)) return word;
     const cached = this.corrections.get(word);
     if (cached !== undefined) return cached;
     const max = word.length >= 8 ? 2 : 1;

@@ -46,6 +46,7 @@ export const STOPWORDS = new Set(
     'havent hasnt hadnt have has had get gets got getting just all any some our ours your yours you youre we they he she him her them their there here ' +
     'so very really still too also again even though although because since from into out up down over about than then now when what which who whom ' +
     'why how where while if else only own same such more most other another each every both few much many one ive ill lot lots ' +
+    'myself yourself itself ourselves themselves ' +
     'please pls plz thanks thank hi hello hey help anyone someone somebody something anything thing things way today yesterday morning ' +
     'afternoon evening week day days time times minute minutes hour hours ago im ok okay yes yeah know think want need like would ' +
     // Words every problem report has: they neither point to a flow nor away from all of them.
@@ -86,3 +87,26 @@ export const GENERIC_VERBS = (
   'make makes made give gives gave take takes took put turn turned happen happens happened appear appears appeared display displays ' +
   'seem seems seemed let lets allow allows allowed check checked tell told follow follows'
 ).split(' ');
+
+/**
+ * Words that say when, how often or where ("it *always* happens", "at my *desk*", "*suddenly*
+ * since *monday*"): like the everyday verbs, neutral when no flow uses them.
+ */
+export const CONTEXT_WORDS = (
+  'always never sometimes often usually constantly continuously repeatedly randomly suddenly anymore recently lately earlier later ' +
+  'soon already yet once twice whenever everytime forever first last next previous new old current ' +
+  'monday tuesday wednesday thursday friday saturday sunday weekend tomorrow tonight month months year years ' +
+  'desk office home remote remotely site building floor ' +
+  // Where on the screen.
+  'left side top bottom corner sidebar screen ' +
+  'weird strange odd annoying frustrating properly correctly normal normally completely totally ' +
+  'boss manager colleague colleagues coworker coworkers teammate teammates'
+).split(' ');
+
+/** Everyday variants of words the flows use, folded into one word before scoring (flow files add their own). */
+export const COMMON_SYNONYMS: Readonly<Record<string, readonly string[]>> = {
+  colleague: ['coworker', 'co worker', 'workmate', 'teammate', 'team mate'],
+  colleagues: ['coworkers', 'co workers', 'workmates', 'teammates', 'team mates'],
+  // The whole suite, not one app: "locked out of office 365" is not about *out of office*.
+  m365: ['office 365', 'office365', 'o365', 'microsoft 365', 'microsoft365', 'ms 365', 'ms365', 'ms office', 'microsoft office'],
+};

@@ -37,6 +37,18 @@ describe('router on the real catalogue', () => {
     expect(route('my presense is wrong')).toMatchObject({ kind: 'flow', flowId: 'presence-not-updating' });
   });
 
+  it('leaves short English words alone: typos are corrected from 5 letters ("slow" is not "show")', () => {
+    const analyser = new TextAnalyser({ synonyms: new Map(), vocabulary: new Map([['show', 5], ['password', 5]]), aadstsNumbers: new Set() });
+    expect(analyser.analyse('slow pasword').words).toEqual(['slow', 'password']);
+  });
+
+  it('reads "office 365" as the suite, not as out of office', () => {
+    expect(route('i am locked out of office 365')).toMatchObject({ kind: 'flow', flowId: 'account-locked' });
+    const outOfOffice = ['presence-not-updating', 'calendar-missing'];
+    const scores = router.rank('office 365').filter((r) => outOfOffice.includes(r.flowId)).map((r) => r.score);
+    expect(scores).toEqual([0, 0]);
+  });
+
   it('asks between two flows when they fit about equally well', () => {
     const decision = route('teams calendar and voicemail are missing');
     expect(decision.kind).toBe('ambiguous');
