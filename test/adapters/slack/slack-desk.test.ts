@@ -7,21 +7,25 @@
  */
 import nock from 'nock';
 import { conversationKey } from '../../../src/bot/messages';
-import type { Ticket } from '../../../src/bot/ports';
 import { createTestSchema, type TestSchema } from '../../helpers/postgres';
 import { startApp, type RunningApp } from '../../helpers/server';
 import {
   BOT,
+  cardClick,
   clickPayload,
   dmEvent,
+  escalateInDm,
   eventEnvelope,
   FakeSlackApi,
   interaction,
   mentionEvent,
   newEventId,
   newTs,
+  postedIn as postedInSlack,
   postToSlackEndpoint,
   slackEnv,
+  staffAction,
+  threadReply,
   waitFor,
   type PostedMessage,
   type SlackPost,
@@ -68,7 +72,7 @@ afterEach(async () => {
 });
 
 /** Messages the bot posted in a place (a DM, the channel's top level, or a thread). */
-const postedIn = (channel: string, threadTs?: string) => api.posted().filter((m) => m.channel === channel && m.thread_ts === threadTs);
+const postedIn = (channel: string, threadTs?: string) => postedInSlack(api, channel, threadTs);
 const cards = () => postedIn(SUPPORT);
 const texts = (messages: PostedMessage[]) => messages.map((m) => m.text);
 const updatesOf = (card: PostedMessage) => api.of('chat.update').filter((c) => c.params.channel === card.channel && c.params.ts === card.ts);
@@ -77,83 +81,12 @@ const lastUpdate = (card: PostedMessage) => {
   return JSON.stringify(updates[updates.length - 1]?.params.blocks ?? []);
 };
 const ephemerals = (user: string) => api.of('chat.postEphemeral').filter((c) => c.params.user === user);
-
-/**
- * A requester asks for a person in a DM and answers whatever intake the bot asks first (questions:
- * the first option; a text prompt: a sentence), until their ticket exists.
- */
-async function escalate(user = REQUESTER, dm = DM): Promise<Ticket> {
-  const storage = app().app.storage;
-  const key = conversationKey({ channel: 'slack', conversationId: dm, user: { id: user } });
-  const answered = new Set<string>();
-  await event(dmEvent('talk to someone', { user, channel: dm }));
-  let ticket: Ticket | undefined;
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    ticket = (await storage.listTickets({ requesterId: user }))[0];
-    if (ticket) return ticket;
-    const transcript = await storage.readTranscript(key);
-    const last = transcript[transcript.length - 1];
-    const reply = last?.actor === 'bot' ? last.reply : undefined;
-    if (reply?.nodeId?.startsWith('intake.') && !answered.has(reply.nodeId)) {
-      if (reply.kind === 'question') {
-        const message = postedIn(dm).find((m) => m.blocks.some((b) => b.type === 'actions' && b.elements.some((e: any) => JSON.parse(e.value).n === reply.nodeId)));
-        if (message) {
-          answered.add(reply.nodeId);
-          await send(interaction(clickPayload(message, reply.options[0]!.id, { user })));
-        }
-      } else {
-        answered.add(reply.nodeId);
-        await event(dmEvent('Outlook shows a password prompt again and again since this morning', { user, channel: dm }));
-      }
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`no ticket for ${user}: ${JSON.stringify(await storage.readTranscript(key))}`);
-}
-
-/** A click on a ticket card's button (assign, resolve, reopen) by a member of staff. */
-function cardClick(card: PostedMessage, action: 'assign' | 'resolve' | 'reopen', opts: { user?: string; channel?: string } = {}) {
-  const block = card.blocks.find((b) => b.type === 'actions');
-  const element = block?.elements.find((e: any) => e.action_id === `ticket.${action}`);
-  if (!element) throw new Error(`no ${action} button on ${JSON.stringify(card.blocks)}`);
-  return staffAction(card, block, { type: 'button', action_id: element.action_id, block_id: block.block_id, text: element.text, value: element.value }, opts);
-}
+const escalate = (user = REQUESTER, dm = DM) => escalateInDm(app(), api, user, dm);
 
 function reassignClick(card: PostedMessage, to: string, opts: { user?: string } = {}) {
   const block = card.blocks.find((b) => b.type === 'actions');
-  return staffAction(card, block, { type: 'users_select', action_id: 'ticket.reassign', block_id: block.block_id, selected_user: to }, opts);
+  return staffAction(card, { type: 'users_select', action_id: 'ticket.reassign', block_id: block.block_id, selected_user: to }, opts);
 }
-
-function staffAction(card: PostedMessage, _block: unknown, action: Record<string, unknown>, opts: { user?: string; channel?: string }) {
-  const channel = opts.channel ?? card.channel;
-  return interaction({
-    type: 'block_actions',
-    user: { id: opts.user ?? 'S1', username: 'sam', team_id: 'T1' },
-    api_app_id: 'A1',
-    token: 'legacy-verification-token',
-    container: { type: 'message', message_ts: card.ts, channel_id: channel, is_ephemeral: false },
-    trigger_id: '1.2.abc',
-    team: { id: 'T1', domain: 'example' },
-    channel: { id: channel, name: 'support' },
-    message: { type: 'message', user: BOT.botUserId, bot_id: BOT.botId, ts: card.ts, text: card.text, blocks: card.blocks },
-    response_url: 'https://hooks.slack.com/actions/T1/1/abc',
-    actions: [{ ...action, action_ts: `${Date.now() / 1000}${Math.random().toString().slice(2, 6)}` }],
-  });
-}
-
-/** A person's reply in a channel thread (message.channels). */
-const threadReply = (channel: string, threadTs: string, user: string, text: string) => ({
-  type: 'message',
-  channel,
-  channel_type: 'channel',
-  user,
-  text,
-  ts: newTs(),
-  thread_ts: threadTs,
-  event_ts: newTs(),
-  team: 'T1',
-});
 
 describe('Slack support desk', () => {
   it('posts the card of a DM escalation in the support channel; the buttons update it, note it in its thread and tell the requester', async () => {

@@ -4,6 +4,8 @@
  */
 import { createHmac } from 'node:crypto';
 import nock from 'nock';
+import { conversationKey } from '../../../src/bot/messages';
+import type { Storage, Ticket } from '../../../src/bot/ports';
 
 export const SIGNING_SECRET = 'test-signing-secret';
 export const BOT_TOKEN = 'xoxb-test-token';
@@ -215,6 +217,87 @@ function parseForm(body: unknown): Record<string, any> {
   for (const key of ['blocks', 'view']) if (typeof raw[key] === 'string') raw[key] = JSON.parse(raw[key]);
   return raw;
 }
+
+
+/** The messages the bot posted in a place: a DM, a channel's top level, or a thread. */
+export const postedIn = (api: FakeSlackApi, channel: string, threadTs?: string): PostedMessage[] => api.posted().filter((m) => m.channel === channel && m.thread_ts === threadTs);
+
+/**
+ * A requester asks for a person in a DM and answers whatever intake the bot asks first (questions:
+ * the first option; a text prompt: a sentence), until their ticket exists.
+ */
+export async function escalateInDm(running: { base: string; app: { storage: Storage } }, api: FakeSlackApi, user = 'U1', dm = 'D1'): Promise<Ticket> {
+  const { storage } = running.app;
+  const send = async (post: SlackPost) => {
+    const res = await postToSlackEndpoint(running.base, post);
+    if (res.status !== 200) throw new Error(`the Slack endpoint answered ${res.status}: ${res.text}`);
+  };
+  const key = conversationKey({ channel: 'slack', conversationId: dm, user: { id: user } });
+  const answered = new Set<string>();
+  await send({ body: eventEnvelope(dmEvent('talk to someone', { user, channel: dm })) });
+  let ticket: Ticket | undefined;
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    ticket = (await storage.listTickets({ requesterId: user }))[0];
+    if (ticket) return ticket;
+    const transcript = await storage.readTranscript(key);
+    const last = transcript[transcript.length - 1];
+    const reply = last?.actor === 'bot' ? last.reply : undefined;
+    if (reply?.nodeId?.startsWith('intake.') && !answered.has(reply.nodeId)) {
+      if (reply.kind === 'question') {
+        const message = postedIn(api, dm).find((m) => m.blocks.some((b) => b.type === 'actions' && b.elements.some((e: any) => JSON.parse(e.value).n === reply.nodeId)));
+        if (message) {
+          answered.add(reply.nodeId);
+          await send(interaction(clickPayload(message, reply.options[0]!.id, { user })));
+        }
+      } else {
+        answered.add(reply.nodeId);
+        await send({ body: eventEnvelope(dmEvent('Outlook shows a password prompt again and again since this morning', { user, channel: dm })) });
+      }
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`no ticket for ${user}: ${JSON.stringify(await storage.readTranscript(key))}`);
+}
+
+/** A click on a ticket card's button (assign, resolve, reopen) by a member of staff. */
+export function cardClick(card: PostedMessage, action: 'assign' | 'resolve' | 'reopen', opts: { user?: string; channel?: string } = {}): SlackPost {
+  const block = card.blocks.find((b) => b.type === 'actions');
+  const element = block?.elements.find((e: any) => e.action_id === `ticket.${action}`);
+  if (!element) throw new Error(`no ${action} button on ${JSON.stringify(card.blocks)}`);
+  return staffAction(card, { type: 'button', action_id: element.action_id, block_id: block.block_id, text: element.text, value: element.value }, opts);
+}
+
+/** A block_actions request for an action on a ticket card (default: by S1 in the card's channel). */
+export function staffAction(card: PostedMessage, action: Record<string, unknown>, opts: { user?: string; channel?: string } = {}): SlackPost {
+  const channel = opts.channel ?? card.channel;
+  return interaction({
+    type: 'block_actions',
+    user: { id: opts.user ?? 'S1', username: 'sam', team_id: 'T1' },
+    api_app_id: 'A1',
+    token: 'legacy-verification-token',
+    container: { type: 'message', message_ts: card.ts, channel_id: channel, is_ephemeral: false },
+    trigger_id: '1.2.abc',
+    team: { id: 'T1', domain: 'example' },
+    channel: { id: channel, name: 'support' },
+    message: { type: 'message', user: BOT.botUserId, bot_id: BOT.botId, ts: card.ts, text: card.text, blocks: card.blocks },
+    response_url: 'https://hooks.slack.com/actions/T1/1/abc',
+    actions: [{ ...action, action_ts: `${Date.now() / 1000}${Math.random().toString().slice(2, 6)}` }],
+  });
+}
+
+/** A person's reply in a channel thread (message.channels). */
+export const threadReply = (channel: string, threadTs: string, user: string, text: string) => ({
+  type: 'message',
+  channel,
+  channel_type: 'channel',
+  user,
+  text,
+  ts: newTs(),
+  thread_ts: threadTs,
+  event_ts: newTs(),
+  team: 'T1',
+});
 
 /** Polls until `check` passes (processing runs after the ack, so tests wait for its effects). */
 export async function waitFor(what: string, check: () => boolean, timeoutMs = 20_000): Promise<void> {

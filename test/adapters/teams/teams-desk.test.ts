@@ -7,41 +7,35 @@ import nock from 'nock';
 import type { Ticket } from '../../../src/bot/ports';
 import { createTestSchema, type TestSchema } from '../../helpers/postgres';
 import { startApp, type RunningApp } from '../../helpers/server';
-import { BOT, cardOf, CHANNEL, FakeConnector, nockTokenEndpoint, personalMessage, postActivity, SERVICE_URL, submit, TokenIssuer, type ConnectorCall } from './teams-helpers';
+import {
+  BOT,
+  cardOf,
+  cardPosts,
+  CHANNEL,
+  channelMessage,
+  DM,
+  escalate,
+  factsOf,
+  FakeConnector,
+  nockTokenEndpoint,
+  notes,
+  personalMessage,
+  postActivity,
+  SERVICE_URL,
+  STAFF,
+  submit,
+  TEAM,
+  thread,
+  ticketClick,
+  TokenIssuer,
+  toUser,
+} from './teams-helpers';
 
 type Json = Record<string, any>;
 
-const DM = 'a:personal-1';
-const TEAM = '19:team@thread.tacv2';
 const OTHER_CHANNEL = '19:general@thread.tacv2';
-const STAFF = { id: '29:staff-1', name: 'Sam Staff', aadObjectId: 'aad-staff-1' };
 const OP = { id: '29:op-1', name: 'Olive Poster', aadObjectId: 'aad-op-1' };
 const ENV = { TEAMS_SUPPORT_CHANNEL: CHANNEL, TEAMS_SERVICE_URL: SERVICE_URL };
-
-const thread = (channel: string, root: string) => `${channel};messageid=${root}`;
-
-/** A message in a channel (a new post when `root` is its own id), as Teams sends it with RSC. */
-function channelMessage(text: string, opts: { channel?: string; root?: string; from?: Json; mention?: boolean } = {}): Json {
-  const channel = opts.channel ?? CHANNEL;
-  const base = personalMessage(opts.mention ? `<at>${BOT.name}</at> ${text}` : text);
-  const root = opts.root ?? base.id;
-  return {
-    ...base,
-    from: opts.from ?? STAFF,
-    conversation: { id: thread(channel, root), conversationType: 'channel', isGroup: true, tenantId: 'tenant-1' },
-    entities: opts.mention ? [{ type: 'mention', mentioned: BOT, text: `<at>${BOT.name}</at>` }] : [],
-    channelData: { teamsChannelId: channel, teamsTeamId: TEAM, channel: { id: channel }, team: { id: TEAM }, tenant: { id: 'tenant-1' } },
-  };
-}
-
-/** A click on a ticket card's button in a channel (the card is the thread's root). */
-function ticketClick(value: Json, cardId: string, channel = CHANNEL, from: Json = STAFF): Json {
-  return {
-    ...submit(value, cardId, thread(channel, cardId), 'channel'),
-    from,
-    channelData: { teamsChannelId: channel, teamsTeamId: TEAM, channel: { id: channel }, team: { id: TEAM }, tenant: { id: 'tenant-1' } },
-  };
-}
 
 async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 15_000): Promise<T> {
   const until = Date.now() + timeoutMs;
@@ -52,39 +46,6 @@ async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, w
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
-
-const ticketIdOf = (call: ConnectorCall): string | undefined => {
-  const card = cardOf(call);
-  if (card?.body?.[0]?.text !== 'Ticket opened') return undefined;
-  return card.body[1].facts[0].value as string;
-};
-
-/**
- * "talk to someone" in the DM, answering any intake question (first option) or text prompt
- * (some text) until the escalation card comes; returns the ticket id.
- */
-async function escalate(base: string, connector: FakeConnector, conversationId = DM, headers: () => Record<string, string> = () => ({})): Promise<string> {
-  const before = connector.messages.length;
-  const send = (activity: Json) => postActivity(base, activity, headers());
-  await send(personalMessage('talk to someone', conversationId));
-  for (let i = 0; i < 8; i++) {
-    const replies = connector.messages.slice(before).filter((c) => c.conversationId === conversationId && c.activityId !== undefined);
-    const escalated = replies.map(ticketIdOf).find((id) => id !== undefined);
-    if (escalated) return escalated;
-    const last = replies.at(-1);
-    const first = last ? (cardOf(last)?.actions?.[0] as Json | undefined) : undefined;
-    if (last && typeof first?.data?.nodeId === 'string' && first.data.nodeId.startsWith('intake.')) await send(submit(first.data, last.postedId, conversationId));
-    else await send(personalMessage('Outlook crashes every time I open it', conversationId));
-  }
-  throw new Error(`no escalation in ${JSON.stringify(connector.messages.slice(before).map((c) => c.body))}`);
-}
-
-const cardPosts = (connector: FakeConnector, channel = CHANNEL) => connector.messages.filter((c) => c.conversationId === channel && c.activityId === undefined);
-const notes = (connector: FakeConnector, cardId: string) => connector.messages.filter((c) => c.conversationId === thread(CHANNEL, cardId)).map((c) => c.body.text as string);
-/** Proactive messages to the requester (not replies to one of their activities). */
-const toUser = (connector: FakeConnector, conversationId = DM) => connector.messages.filter((c) => c.conversationId === conversationId && c.activityId === undefined);
-const factsOf = (call: ConnectorCall): Record<string, string> =>
-  Object.fromEntries(((cardOf(call)?.body as Json[]).find((b) => b.type === 'FactSet')?.facts as { title: string; value: string }[]).map((f) => [f.title, f.value]));
 
 describe('Teams support desk over HTTP', () => {
   let running: RunningApp;

@@ -161,6 +161,72 @@ export function lastQuestion(connector: FakeConnector): { id: string; card: Json
   return { id: call.postedId, card, choices: card.actions.map((a: Json) => ({ title: a.title, data: a.data })) };
 }
 
+export const DM = 'a:personal-1';
+export const TEAM = '19:team@thread.tacv2';
+export const STAFF = { id: '29:staff-1', name: 'Sam Staff', aadObjectId: 'aad-staff-1' };
+
+/** The conversation id of a reply chain in a channel. */
+export const thread = (channel: string, root: string) => `${channel};messageid=${root}`;
+
+/** A message in a channel (a new post when `root` is its own id), as Teams sends it with RSC. */
+export function channelMessage(text: string, opts: { channel?: string; root?: string; from?: Json; mention?: boolean } = {}): Json {
+  const channel = opts.channel ?? CHANNEL;
+  const base = personalMessage(opts.mention ? `<at>${BOT.name}</at> ${text}` : text);
+  const root = opts.root ?? base.id;
+  return {
+    ...base,
+    from: opts.from ?? STAFF,
+    conversation: { id: thread(channel, root), conversationType: 'channel', isGroup: true, tenantId: 'tenant-1' },
+    entities: opts.mention ? [{ type: 'mention', mentioned: BOT, text: `<at>${BOT.name}</at>` }] : [],
+    channelData: { teamsChannelId: channel, teamsTeamId: TEAM, channel: { id: channel }, team: { id: TEAM }, tenant: { id: 'tenant-1' } },
+  };
+}
+
+/** A click on a ticket card's button in a channel (the card is the thread's root). */
+export function ticketClick(value: Json, cardId: string, channel = CHANNEL, from: Json = STAFF): Json {
+  return {
+    ...submit(value, cardId, thread(channel, cardId), 'channel'),
+    from,
+    channelData: { teamsChannelId: channel, teamsTeamId: TEAM, channel: { id: channel }, team: { id: TEAM }, tenant: { id: 'tenant-1' } },
+  };
+}
+
+const ticketIdOf = (call: ConnectorCall): string | undefined => {
+  const card = cardOf(call);
+  if (card?.body?.[0]?.text !== 'Ticket opened') return undefined;
+  return card.body[1].facts[0].value as string;
+};
+
+/**
+ * "talk to someone" in the DM, answering any intake question (first option) or text prompt
+ * (some text) until the escalation card comes; returns the ticket id.
+ */
+export async function escalate(base: string, connector: FakeConnector, conversationId = DM, headers: () => Record<string, string> = () => ({})): Promise<string> {
+  const before = connector.messages.length;
+  const send = (activity: Json) => postActivity(base, activity, headers());
+  await send(personalMessage('talk to someone', conversationId));
+  for (let i = 0; i < 8; i++) {
+    const replies = connector.messages.slice(before).filter((c) => c.conversationId === conversationId && c.activityId !== undefined);
+    const escalated = replies.map(ticketIdOf).find((id) => id !== undefined);
+    if (escalated) return escalated;
+    const last = replies.at(-1);
+    const first = last ? (cardOf(last)?.actions?.[0] as Json | undefined) : undefined;
+    if (last && typeof first?.data?.nodeId === 'string' && first.data.nodeId.startsWith('intake.')) await send(submit(first.data, last.postedId, conversationId));
+    else await send(personalMessage('Outlook crashes every time I open it', conversationId));
+  }
+  throw new Error(`no escalation in ${JSON.stringify(connector.messages.slice(before).map((c) => c.body))}`);
+}
+
+/** Cards posted as new posts (new threads) in a channel. */
+export const cardPosts = (connector: FakeConnector, channel = CHANNEL) => connector.messages.filter((c) => c.conversationId === channel && c.activityId === undefined);
+/** Replies the bot posted in a card's thread. */
+export const notes = (connector: FakeConnector, cardId: string) => connector.messages.filter((c) => c.conversationId === thread(CHANNEL, cardId)).map((c) => c.body.text as string);
+/** Proactive messages to the requester (not replies to one of their activities). */
+export const toUser = (connector: FakeConnector, conversationId = DM) => connector.messages.filter((c) => c.conversationId === conversationId && c.activityId === undefined);
+/** The facts of a ticket card, by title. */
+export const factsOf = (call: ConnectorCall): Record<string, string> =>
+  Object.fromEntries(((cardOf(call)?.body as Json[]).find((b) => b.type === 'FactSet')?.facts as { title: string; value: string }[]).map((f) => [f.title, f.value]));
+
 /** A Bot Framework channel token issuer: an RSA key whose public half nock publishes as Microsoft would. */
 export class TokenIssuer {
   readonly kid = 'test-kid-1';
