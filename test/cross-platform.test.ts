@@ -85,6 +85,7 @@ beforeEach(async () => {
   schema = await createTestSchema();
   api = new FakeSlackApi(SLACK_API);
   api.users.set(SLACK_STAFF, 'Robin Admin');
+  api.users.set(SLACK_REQUESTER, 'Kim Slack');
   connector = new FakeConnector(SERVICE_URL);
 });
 
@@ -167,15 +168,15 @@ describe('a Slack user’s ticket worked in the Teams support channel', () => {
     expect(await running.app.desk.supportChannel('slack')).toBeUndefined();
     expect(await running.app.desk.supportChannel('teams')).toEqual({ channel: 'teams', conversationId: CHANNEL, serviceUrl: SERVICE_URL });
     const ticket = await escalateInDm(running, api, SLACK_REQUESTER, SLACK_DM);
-    expect(ticket.requester).toMatchObject({ channel: 'slack', userId: SLACK_REQUESTER });
+    expect(ticket.requester).toEqual({ channel: 'slack', userId: SLACK_REQUESTER, name: 'Kim Slack' });
 
     // The card is a new post in the Teams support channel.
     await waitFor('the ticket card in Teams', () => cardPosts(connector, CHANNEL).length === 1);
     const [card] = cardPosts(connector, CHANNEL);
     const cardId = card!.postedId;
     expect(cardOf(card!)!.body[0].text).toContain(ticket.id);
-    // The Slack adapter does not look up a DM requester's name (the card says "U1 (slack)"), so only the platform is pinned here.
-    expect(factsOf(card!)).toMatchObject({ Status: 'Open', Requester: expect.stringMatching(/ \(slack\)$/) });
+    // The Slack user's display name (users.info), so Teams staff know who asked.
+    expect(factsOf(card!)).toMatchObject({ Status: 'Open', Requester: 'Kim Slack (slack)' });
     expect(await eventually('the card linked to the ticket', () => running!.app.storage.supportPostOf(ticket.id))).toEqual({ channel: 'teams', conversationId: CHANNEL, messageId: cardId });
     const slackUserHeard = () => texts(postedIn(api, SLACK_DM));
 
@@ -183,7 +184,7 @@ describe('a Slack user’s ticket worked in the Teams support channel', () => {
     await teams(ticketClick({ ticketAction: 'assign', ticketId: ticket.id }, cardId));
     const cardUpdates = () => connector.updates.filter((c) => c.conversationId === CHANNEL && c.activityId === cardId);
     await waitFor('the card update in Teams', () => cardUpdates().length > 0);
-    expect(factsOf(cardUpdates().at(-1)!)).toMatchObject({ Status: 'Assigned', Assignee: 'Sam Staff', Requester: expect.stringMatching(/ \(slack\)$/) });
+    expect(factsOf(cardUpdates().at(-1)!)).toMatchObject({ Status: 'Assigned', Assignee: 'Sam Staff', Requester: 'Kim Slack (slack)' });
     await waitFor('the note in the card thread', () => notes(connector, cardId).includes(`Sam Staff took ${ticket.id}.`));
     await waitFor('the Slack user to hear', () => slackUserHeard().some((t) => t.includes(`Sam Staff from IT support is now working on your ticket ${ticket.id}`)));
 
@@ -193,7 +194,7 @@ describe('a Slack user’s ticket worked in the Teams support channel', () => {
 
     // The Slack user's next DM reaches the Teams thread.
     await slackEvent(dmEvent('It still crashes', { user: SLACK_REQUESTER, channel: SLACK_DM }));
-    await waitFor('the Slack user’s words in the Teams thread', () => notes(connector, cardId).some((t) => t.endsWith(': It still crashes')));
+    await waitFor('the Slack user’s words in the Teams thread', () => notes(connector, cardId).includes('Kim Slack: It still crashes'));
 
     expect(await running.app.storage.getTicket(ticket.id)).toMatchObject({ status: 'assigned', assignee: { channel: 'teams', name: 'Sam Staff' } });
     // One card, in Teams; Slack got nothing but the user's own DM.

@@ -21,6 +21,7 @@ import type { SlackConfig } from '../../config';
 import { answeredQuestion, CHOICE_ACTION, homeView, renderReply, START_TRIAGE_ACTION, type EchoedBlock, type SlackMessage } from './blocks';
 import { SlackDeliverer } from './deliverer';
 import { choiceClick, directMessage, mention, type BotIdentity, type Place, type Routed, type SlackBlockActions, type SlackMessageEvent } from './inbound';
+import { SlackPeople } from './people';
 import { SlackStaffDesk, TICKET_ACTION, TICKET_REACTION, TICKET_SHORTCUT, type SlackMessageShortcut } from './staff-desk';
 import { boltLogger, clientOptions, SlackApi, SlackApiError } from './web-api';
 
@@ -81,6 +82,7 @@ export async function registerSlack(server: Server, deps: SlackDeps): Promise<Sl
 class SlackChannelImpl implements SlackChannel {
   readonly mode: 'http' | 'socket';
   readonly api: SlackApi;
+  private readonly people: SlackPeople;
   private readonly inFlight = new Set<Promise<void>>();
   /** The last turn of each conversation, to run the next one after it. */
   private readonly tails = new Map<string, Promise<void>>();
@@ -97,11 +99,12 @@ class SlackChannelImpl implements SlackChannel {
   ) {
     this.mode = config.appToken ? 'socket' : 'http';
     this.api = new SlackApi(config.botToken, config.apiUrl, logger);
+    this.people = new SlackPeople(this.api, logger);
     if (deps.desk) {
       // The outbox retries on its own persisted schedule, so its calls are tried once each.
       const outboxApi = new SlackApi(config.botToken, config.apiUrl, logger, { retries: false });
       this.deliverer = new SlackDeliverer({ api: outboxApi, storage: deps.storage, desk: deps.desk, logger, ...(deps.flowTitle ? { flowTitle: deps.flowTitle } : {}) });
-      this.staff = new SlackStaffDesk({ api: this.api, desk: deps.desk, storage: deps.storage, logger, converse: (routed) => this.converse(routed) });
+      this.staff = new SlackStaffDesk({ api: this.api, desk: deps.desk, storage: deps.storage, logger, people: this.people, converse: (routed) => this.converse(routed) });
     }
   }
 
@@ -303,8 +306,11 @@ class SlackChannelImpl implements SlackChannel {
     return turn;
   }
 
-  private async turn({ inbound, place }: Routed): Promise<void> {
+  private async turn({ inbound: received, place }: Routed): Promise<void> {
     let replies: Reply[];
+    // The user's display name goes with the message, so a ticket shows who asked.
+    const user = received.ref.user.name ? received.ref.user : await this.people.person(received.ref.user.id);
+    const inbound = { ...received, ref: { ...received.ref, user: { id: user.id, ...(user.name ? { name: user.name } : {}) } } };
     try {
       replies = await this.deps.engine.handle(inbound);
     } catch (err) {

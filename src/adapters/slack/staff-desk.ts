@@ -10,6 +10,7 @@ import type { Logger, Person, Storage } from '../../bot/ports';
 import { parseStaffCommand } from '../../bot/staff-commands';
 import { renderReply } from './blocks';
 import { isPersonTyping, plainText, type BotIdentity, type Place, type Routed, type SlackBlockActions, type SlackMessageEvent } from './inbound';
+import type { SlackPeople } from './people';
 import { TICKET_ACTION_PREFIX } from './ticket-card';
 import { SlackApiError, type SlackApi, type SlackHistoryMessage } from './web-api';
 
@@ -21,9 +22,6 @@ export const TICKET_SHORTCUT = 'create_ticket';
 export const TICKET_REACTION = 'ticket';
 
 const TICKET_ID = /^HD-\d{1,12}$/;
-/** How long a looked-up display name is reused. */
-const NAME_TTL_MS = 10 * 60_000;
-const NAME_CACHE_MAX = 2_000;
 /** A ticket made from a thread carries at most this many of its messages. */
 const THREAD_MESSAGES_MAX = 50;
 
@@ -62,12 +60,12 @@ export interface SlackStaffDeps {
   readonly desk: SupportDesk;
   readonly storage: Storage;
   readonly logger: Logger;
+  readonly people: SlackPeople;
   /** Runs a triage turn and posts its replies (the channel's own turn queue). */
   readonly converse: (routed: Routed) => Promise<void>;
 }
 
 export class SlackStaffDesk {
-  private readonly names = new Map<string, { name: string; at: number }>();
 
   constructor(private readonly deps: SlackStaffDeps) {}
 
@@ -263,14 +261,8 @@ export class SlackStaffDesk {
   }
 
   /** A Slack user with the name people see; the id when users.info fails. */
-  private async person(userId: string): Promise<Person> {
-    const cached = this.names.get(userId);
-    if (cached && Date.now() - cached.at < NAME_TTL_MS) return { channel: 'slack', id: userId, name: cached.name };
-    const name = await this.guard('users.info', () => this.deps.api.userName(userId));
-    if (!name) return { channel: 'slack', id: userId };
-    if (this.names.size >= NAME_CACHE_MAX) this.names.clear();
-    this.names.set(userId, { name, at: Date.now() });
-    return { channel: 'slack', id: userId, name };
+  private person(userId: string): Promise<Person> {
+    return this.deps.people.person(userId);
   }
 
   private async say(place: Place, text: string): Promise<void> {
