@@ -3,7 +3,7 @@
  * node reachable, no cycles, and (on the compiled machine, with @xstate/graph) every path
  * ending in a resolved remediation or an escalation. Each problem names the exact path.
  */
-import { getSimplePaths } from '@xstate/graph';
+import { getShortestPaths } from '@xstate/graph';
 import { transition } from 'xstate';
 import { answerEvents, buildMachine, choicesOf, CLOSED, RESOLVED, stateName, type FlowMachine } from './compile';
 import { ERROR_CODE_PATTERN, FACTS, factMatch, MAX_OPTIONS, type FlowDefinition, type FlowNode } from './schema';
@@ -85,14 +85,17 @@ export function checkFlowGraph(flow: FlowDefinition, file: string): Problem[] {
 }
 
 /**
- * Walks every simple path of the compiled machine (with @xstate/graph) and reports where a
- * conversation could get stuck: every path must end in `_closed` (a remediation fixed it and
- * feedback was given) or in an escalation node, and every other state must move on for at
- * least one of its answers.
+ * Visits every reachable state of the compiled machine (with @xstate/graph, one shortest path
+ * per state) and reports where a conversation could get stuck: a final state must be `_closed`
+ * (a remediation fixed it and feedback was given) or an escalation node, and every other state
+ * must move on for at least one of its answers. The flow is acyclic (checkFlowGraph), so this
+ * means every path ends in an outcome, without enumerating every path (which took seconds per
+ * flow at startup; test/flows/paths.test.ts still drives every simple path).
  */
 export function checkFlowPaths(flow: FlowDefinition, machine: FlowMachine, file: string): Problem[] {
   const escalations = new Set(flow.nodes.filter((n) => n.type === 'escalation').map((n) => n.id));
-  const paths = getSimplePaths(machine, { events: (snapshot) => answerEvents(flow, stateName(snapshot.value)) });
+  // One shortest path per reachable state: the checks are per state, so every simple path is not needed.
+  const paths = getShortestPaths(machine, { events: (snapshot) => answerEvents(flow, stateName(snapshot.value)) });
   const stuck = new Map<string, string>();
   for (const { state } of paths) {
     const value = stateName(state.value);
