@@ -82,11 +82,15 @@ const AFFECTED_OPTIONS: readonly (ReplyOption & { readonly affected: Affected })
   { id: 'unsure', label: "I'm not sure", affected: 'unknown' },
 ];
 
-/** Free-text answers to "who else is affected?" that are clear enough to take. */
+/**
+ * Free-text answers to "who else is affected?" that are clear enough to take, tried in order:
+ * "not sure" first, then the widest scope named, so "not only me, my whole team" is the team.
+ */
 const AFFECTED_WORDS: readonly [RegExp, Affected][] = [
-  [/\b(only|just) me\b|\bjust mine\b|\bnobody else\b|\bno one else\b/, 'me'],
-  [/\b(everyone|everybody|whole (company|office|org\w*)|all (users|staff|of us)|many)\b/, 'many'],
-  [/\b(team|colleagues?|coworkers?|department|a few|some)\b/, 'some'],
+  [/\b(not sure|no idea|don'?t know|unsure)\b/, 'unknown'],
+  [/\b(everyone|everybody|whole (company|office|org\w*)|all (users|staff|of us)|(?<!not )many)\b/, 'many'],
+  [/\b(team|colleagues?|coworkers?|department|a few|some|others)\b/, 'some'],
+  [/(?<!not )\b(only|just) me\b|\bjust mine\b|\bnobody else\b|\bno one else\b/, 'me'],
 ];
 
 const TrailItemSchema = z.union([

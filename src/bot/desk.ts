@@ -35,6 +35,11 @@ export type StaffAction =
 
 export type DeskRefusal = 'NOT_SUPPORT_CHANNEL' | 'SUPPORT_CHANNEL_TAKEN' | 'TICKET_NOT_FOUND' | 'INVALID_TRANSITION' | 'CONCURRENT_UPDATE';
 
+export type CardPlace =
+  | { readonly kind: 'update'; readonly post: SupportPost }
+  | { readonly kind: 'post'; readonly support: SupportChannel }
+  | { readonly kind: 'elsewhere'; readonly reason: string };
+
 /** The answer to a staff command: what to tell the person who typed it. */
 export type DeskNotice = { readonly ok: true; readonly message: string } | { readonly ok: false; readonly code: DeskRefusal; readonly message: string };
 
@@ -84,10 +89,12 @@ export class SupportDesk {
   }
 
   /**
-   * "@bot use this channel for tickets". Whoever can see the support channel is staff, so a
-   * platform's support channel can be claimed only while it has none: to move it, staff say
-   * "stop using this channel for tickets" in the current one first. Open tickets that never got
-   * a card (no support channel at the time) are posted in the new one.
+   * "@bot use this channel for tickets". Whoever can see the support channel is staff, so it is
+   * claimed in chat only when nothing would be taken from existing staff: on first setup (no
+   * support channel on either platform), or after staff released this platform's channel with
+   * "stop using this channel for tickets". Otherwise (a channel here, or tickets already worked
+   * on the other platform) the configuration decides. Open tickets that never got a card (no
+   * support channel at the time) are posted in the new one.
    */
   async useChannel(support: SupportChannel, by: Person): Promise<DeskNotice> {
     const current = await this.supportChannel(support.channel);
@@ -96,6 +103,15 @@ export class SupportDesk {
       return refuse(
         'SUPPORT_CHANNEL_TAKEN',
         'Tickets already go to another support channel. Staff there can type "stop using this channel for tickets" first; then say "use this channel for tickets" here again.',
+      );
+    }
+    const released = (await this.storedChannel(support.channel))?.released === true;
+    const other: SupportPlatform = support.channel === 'slack' ? 'teams' : 'slack';
+    if (!released && (await this.supportChannel(other))) {
+      const setting = support.channel === 'slack' ? 'SLACK_SUPPORT_CHANNEL' : 'TEAMS_SUPPORT_CHANNEL and TEAMS_SERVICE_URL';
+      return refuse(
+        'SUPPORT_CHANNEL_TAKEN',
+        `Tickets are already worked in a ${other === 'slack' ? 'Slack' : 'Teams'} support channel. To work them here as well, an admin sets ${setting} in the bot's configuration.`,
       );
     }
     await this.deps.storage.setSetting(settingKey(support.channel), JSON.stringify(support));
@@ -136,7 +152,10 @@ export class SupportDesk {
     return posted !== undefined && posted.channel === from.channel && posted.conversationId === from.conversationId;
   }
 
-  /** The support channel a ticket is worked in: the requester's platform if it has one, else the other. */
+  /**
+   * Where a ticket is worked: where its card was posted, once it was; before that, the support
+   * channel of the requester's platform if it has one, else the other platform's.
+   */
   async channelFor(ticket: Pick<Ticket, 'id' | 'requester'>): Promise<SupportChannel | undefined> {
     // Once the card is posted, the ticket stays where it is worked.
     const posted = await this.deps.storage.supportPostOf(ticket.id);
@@ -151,6 +170,28 @@ export class SupportDesk {
       if (found) return found;
     }
     return undefined;
+  }
+
+  /**
+   * Where a platform's deliverer puts a ticket's card: update the card it already posted, post it
+   * in this platform's support channel, or nothing because the ticket is worked on the other
+   * platform now (or no support channel is set: its card is queued again when one is).
+   */
+  async cardPlace(ticket: Pick<Ticket, 'id' | 'requester'>, platform: SupportPlatform): Promise<CardPlace> {
+    const post = await this.deps.storage.supportPostOf(ticket.id);
+    if (post) return post.channel === platform ? { kind: 'update', post } : { kind: 'elsewhere', reason: `its card is in ${post.channel}` };
+    const home = await this.channelFor(ticket);
+    if (!home) return { kind: 'elsewhere', reason: 'no support channel is set; the card is posted when one is' };
+    return home.channel === platform ? { kind: 'post', support: home } : { kind: 'elsewhere', reason: `it is worked in ${home.channel}` };
+  }
+
+  /** Where a line for a ticket's thread goes: under the posted card, later (card not posted yet), or nowhere on this platform. */
+  async notePlace(ticketId: string, platform: SupportPlatform): Promise<{ kind: 'post'; post: SupportPost } | { kind: 'wait' } | { kind: 'elsewhere'; reason: string }> {
+    const ticket = await this.deps.storage.getTicket(ticketId);
+    if (!ticket) return { kind: 'elsewhere', reason: `there is no ticket ${ticketId}` };
+    const place = await this.cardPlace(ticket, platform);
+    if (place.kind === 'update') return { kind: 'post', post: place.post };
+    return place.kind === 'post' ? { kind: 'wait' } : place;
   }
 
   /** Deliveries that announce a new ticket: its card in the support channel. */
@@ -195,7 +236,7 @@ export class SupportDesk {
     return result;
   }
 
-  /** A staff action from a button or command; refused unless it comes from the support channel. */
+  /** A staff action from a button; refused unless it comes from the support channel or the channel holding the ticket's card. */
   async act(ticketId: string, action: StaffAction, by: Person, from: { channel: ChannelName; conversationId: string }): Promise<DeskResult> {
     if (!(await this.maySee(ticketId, from))) return refuse('NOT_SUPPORT_CHANNEL', 'Ticket actions work only in the support channel.');
     for (let attempt = 0; attempt < 5; attempt++) {
@@ -336,7 +377,8 @@ export class SupportDesk {
 export const cardUpdate = (channel: SupportPlatform, ticketId: string): NewOutboxItem => ({
   channel,
   payload: { kind: 'ticket-card', ticketId },
-  coalesceKey: `card:${ticketId}`,
+  // Per platform: a card waiting for a platform the ticket left must not swallow the new one.
+  coalesceKey: `card:${channel}:${ticketId}`,
 });
 
 /** Web chat cannot be reached proactively; Teams and Slack users get their notifications. */

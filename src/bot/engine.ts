@@ -73,8 +73,10 @@ export class TriageEngine {
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
       const stored = await this.store(() => storage.loadConversation(key));
       const withTicket = await this.store(() => this.ticketTurn(key, stored?.state, inbound));
-      const plan = withTicket?.plan ?? this.plan(stored?.state, inbound);
+      let plan = withTicket?.plan ?? this.plan(stored?.state, inbound);
       const ticket = plan.escalation ? await this.ticketFor(key, plan.state.episode, inbound, plan.escalation) : undefined;
+      // A new request after this episode's ticket was resolved opened a new ticket in a new episode.
+      if (ticket && ticket.episode !== plan.state.episode) plan = { ...plan, state: { ...plan.state, episode: ticket.episode } };
       const replies = ticket ? fillEscalation(plan.replies, ticket.ticket, ticket.existing) : [...plan.replies];
       if (plan.listTickets) replies.unshift(await this.ticketList(inbound.ref.user.id));
       const at = this.now().toISOString();
@@ -151,13 +153,21 @@ export class TriageEngine {
       return { plan: unchanged(input, [{ kind: 'text', text: result.ok ? 'Thank you for the rating.' : result.message }]), outbox: [] };
     }
 
-    if (inbound.kind !== 'text' || parseCommand(inbound.text) || !state) return undefined;
-    const ticket = await this.deps.storage.findTicketByDedupeKey(`${key}#${state.episode}`);
+    if (inbound.kind !== 'text' || parseCommand(inbound.text)) return undefined;
+    const ticket = (state ? await this.deps.storage.findTicketByDedupeKey(`${key}#${state.episode}`) : undefined) ?? (await this.threadTicket(key, userId));
     if (!ticket || ticket.status === 'resolved') return undefined;
     const outbox = await desk.relayFromUser(ticket, inbound.text);
     if (outbox.length === 0) return undefined;
     const text = `I passed that on to the support team with your ticket ${ticket.id}. Type "restart" if you need help with something else.`;
     return { plan: unchanged({ kind: 'text', text: inbound.text }, [{ kind: 'text', text }]), outbox };
+  }
+
+  /** An open ticket staff made from this chat thread, when this user is its requester (the original poster). */
+  private async threadTicket(key: string, userId: string): Promise<Ticket | undefined> {
+    const tickets = await this.deps.storage.listTickets({ conversationKey: key });
+    return tickets
+      .filter((t) => t.dedupeKey.startsWith('thread:') && t.status !== 'resolved' && t.requester.userId === userId)
+      .sort((a, b) => b.number - a.number)[0];
   }
 
   /** The user's own tickets, newest first; never anyone else's. */
@@ -177,15 +187,21 @@ export class TriageEngine {
     episode: number,
     inbound: Inbound,
     request: EscalationRequest,
-  ): Promise<{ ticket: NewTicket | Ticket; existing: boolean }> {
+  ): Promise<{ ticket: NewTicket | Ticket; existing: boolean; episode: number }> {
     const { storage } = this.deps;
+    // One ticket per episode; once it is resolved, asking again opens a new one (next episode).
+    let found = await this.store(() => storage.findTicketByDedupeKey(`${key}#${episode}`));
+    while (found?.status === 'resolved') {
+      episode++;
+      found = await this.store(() => storage.findTicketByDedupeKey(`${key}#${episode}`));
+    }
+    if (found) return { ticket: found, existing: true, episode };
     const dedupeKey = `${key}#${episode}`;
-    const found = await this.store(() => storage.findTicketByDedupeKey(dedupeKey));
-    if (found) return { ticket: found, existing: true };
     const number = await this.store(() => storage.nextTicketNumber());
     const { ref } = inbound;
     return {
       existing: false,
+      episode,
       ticket: {
         id: formatTicketId(number),
         number,

@@ -49,7 +49,7 @@ describe('support desk: staff actions on a ticket', () => {
   it("works a Teams user's ticket in the Slack support channel when only Slack has one", async () => {
     const ticket = await createTicket(storage);
     expect(await desk.channelFor(ticket)).toEqual(SUPPORT);
-    expect(await desk.announce(ticket)).toEqual([{ channel: 'slack', payload: { kind: 'ticket-card', ticketId: 'HD-1001' }, coalesceKey: 'card:HD-1001' }]);
+    expect(await desk.announce(ticket)).toEqual([{ channel: 'slack', payload: { kind: 'ticket-card', ticketId: 'HD-1001' }, coalesceKey: 'card:slack:HD-1001' }]);
   });
 
   it('keeps a ticket in the support channel where its card was posted', async () => {
@@ -78,6 +78,32 @@ describe('support desk: staff actions on a ticket', () => {
     // The ticket posted in the old channel is still worked there.
     expect(await desk.act(before.id, { kind: 'assign' }, sam, SUPPORT)).toMatchObject({ ok: true });
     expect((await drain(storage)).map((i) => i.payload.kind)).toEqual(['ticket-card', 'thread-note', 'to-user']);
+  });
+
+  it('lets nobody claim a support channel in chat on a platform whose tickets are already worked on the other one', async () => {
+    // Slack is configured (SUPPORT): a Teams team owner cannot pull Teams users' tickets into their channel.
+    const claim = await desk.useChannel({ channel: 'teams', conversationId: '19:mine@thread.tacv2', serviceUrl: 'https://smba.example/' }, sam);
+    expect(claim).toMatchObject({ ok: false, code: 'SUPPORT_CHANNEL_TAKEN', message: expect.stringContaining('TEAMS_SUPPORT_CHANNEL') });
+    expect(await desk.supportChannel('teams')).toBeUndefined();
+  });
+
+  it('moves a ticket whose card was never posted to the platform that takes over, and the old platform leaves it alone', async () => {
+    const ticket = await createTicket(storage);
+    const [pending] = await desk.announce(ticket);
+    expect(pending).toEqual({ channel: 'slack', payload: { kind: 'ticket-card', ticketId: ticket.id }, coalesceKey: `card:slack:${ticket.id}` });
+    expect(await desk.cardPlace(ticket, 'slack')).toEqual({ kind: 'post', support: SUPPORT });
+    expect(await desk.cardPlace(ticket, 'teams')).toMatchObject({ kind: 'elsewhere' });
+    await desk.releaseChannel(SUPPORT, sam);
+    const teamsDesk = { channel: 'teams' as const, conversationId: '19:desk@thread.tacv2', serviceUrl: 'https://smba.example/' };
+    expect(await desk.useChannel(teamsDesk, sam)).toMatchObject({ ok: true });
+    expect(await desk.cardPlace(ticket, 'slack')).toMatchObject({ kind: 'elsewhere', reason: 'it is worked in teams' });
+    expect(await desk.cardPlace(ticket, 'teams')).toEqual({ kind: 'post', support: teamsDesk });
+    expect(await desk.notePlace(ticket.id, 'teams')).toEqual({ kind: 'wait' });
+    // The Teams card is its own outbox item, not merged into the Slack one waiting in vain.
+    expect((await drain(storage)).map((i) => i.coalesceKey)).toEqual([`card:teams:${ticket.id}`]);
+    await storage.linkSupportThread(ticket.id, { channel: 'teams', conversationId: teamsDesk.conversationId, messageId: 'act-9' });
+    expect(await desk.notePlace(ticket.id, 'teams')).toEqual({ kind: 'post', post: { channel: 'teams', conversationId: teamsDesk.conversationId, messageId: 'act-9' } });
+    expect(await desk.notePlace(ticket.id, 'slack')).toMatchObject({ kind: 'elsewhere' });
   });
 
   it('posts the cards of open tickets that had no support channel when one is set', async () => {
@@ -235,5 +261,38 @@ describe('support desk: staff actions on a ticket', () => {
       status: 'open',
     });
     expect((await drain(storage)).map((i) => i.payload)).toEqual([{ kind: 'ticket-card', ticketId: 'HD-1001' }]);
+  });
+
+  it("relays the original poster's words in the thread to a ticket made from it, and nobody else's", async () => {
+    const catalogue = fixtureCatalogue();
+    const engine = new TriageEngine({ catalogue, storage, router: createRouter(catalogue), logger: silentLogger, desk });
+    const poster: ConversationRef = { channel: 'slack', conversationId: 'C-GENERAL', threadId: '1700000000.000100', user: { id: 'U-PAT', name: 'Pat' } };
+    const { ticket } = await desk.ticketFromThread({ ref: poster, messageId: '1700000000.000100', messages: ['Pat: VPN drops every hour'], by: sam, source: 'shortcut' });
+    await drain(storage);
+    const relayed = await new Chat(engine, poster).say('It dropped again just now');
+    expect(relayed[0]!.text).toMatch(new RegExp(`passed that on to the support team with your ticket ${ticket.id}`));
+    expect((await drain(storage)).map((i) => i.payload)).toEqual([{ kind: 'thread-note', ticketId: ticket.id, text: 'Pat: It dropped again just now' }]);
+    // Someone else in the same thread is not the requester: their words start a triage, not a relay.
+    const other = await new Chat(engine, { ...poster, user: { id: 'U-KIM', name: 'Kim' } }).say('wifi broken');
+    expect(other.some((r) => r.kind === 'question')).toBe(true);
+    expect(await drain(storage)).toEqual([]);
+  });
+
+  it('opens a new ticket when the user asks for a person after their ticket was resolved', async () => {
+    const catalogue = fixtureCatalogue();
+    const engine = new TriageEngine({ catalogue, storage, router: createRouter(catalogue), logger: silentLogger, desk });
+    const chat = new Chat(engine, teamsRef);
+    await chat.say('wifi broken');
+    await chat.say('talk to someone');
+    await chat.finishIntake();
+    await desk.act('HD-1001', { kind: 'resolve' }, sam, SUPPORT);
+    const again = await chat.say('talk to someone');
+    const escalation = again.find((r) => r.kind === 'escalation');
+    expect(escalation).toMatchObject({ ticketId: 'HD-1002', text: expect.stringContaining('I have opened ticket HD-1002') });
+    expect((await storage.getTicket('HD-1001'))!.status).toBe('resolved');
+    expect((await storage.getTicket('HD-1002'))!.status).toBe('open');
+    // The new ticket is the open one now: the user's words go to its thread.
+    await drain(storage);
+    expect((await chat.say('Still no wifi'))[0]!.text).toMatch(/your ticket HD-1002/);
   });
 });

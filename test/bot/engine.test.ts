@@ -407,3 +407,26 @@ function pathTo(flow: ReturnType<ReturnType<typeof loadCatalogue>['flows']['get'
   const node = flow.nodes.get(from);
   return node?.type === 'question' && node.options.some((o) => pathTo(flow, o.next, to, seen));
 }
+
+describe('triage engine: typed answers to "who else has this problem?"', () => {
+  it.each([
+    ['just me I think', 'me'],
+    ['not only me, my whole team', 'some'],
+    ['everyone in the office', 'many'],
+    ['not many, a few colleagues', 'some'],
+    ['not sure', 'unknown'],
+  ])('reads "%s" as %s', async (typed, affected) => {
+    const storage = await memoryStorage();
+    try {
+      const chat = new Chat(engineFor(fixtureCatalogue(), storage));
+      await chat.say('wifi broken');
+      await chat.say('talk to someone');
+      await chat.pick('Today');
+      await chat.say(typed);
+      expect(chat.last[0]).toMatchObject({ kind: 'escalation' });
+      expect((await storage.listTickets())[0]!.affected).toBe(affected);
+    } finally {
+      await storage.close();
+    }
+  });
+});

@@ -49,9 +49,13 @@ export class SlackDeliverer implements Deliverer {
       case 'ticket-card':
         return this.card(payload.ticketId);
       case 'thread-note': {
-        const post = await this.deps.storage.supportPostOf(payload.ticketId);
-        if (!post || post.channel !== 'slack') throw new DeliveryError(`the card of ${payload.ticketId} is not posted in Slack yet`, 'CARD_NOT_POSTED');
-        await this.post({ channel: post.conversationId, threadTs: post.messageId }, renderReply({ kind: 'text', text: payload.text }));
+        const place = await this.deps.desk.notePlace(payload.ticketId, 'slack');
+        if (place.kind === 'wait') throw new DeliveryError(`the card of ${payload.ticketId} is not posted in Slack yet`, 'CARD_NOT_POSTED');
+        if (place.kind === 'elsewhere') {
+          this.deps.logger.warn({ code: 'CARD_NOT_HERE', ticketId: payload.ticketId }, `slack: thread line of ${payload.ticketId} dropped: ${place.reason}`);
+          return;
+        }
+        await this.post({ channel: place.post.conversationId, threadTs: place.post.messageId }, renderReply({ kind: 'text', text: payload.text }));
         return;
       }
       case 'to-user': {
@@ -96,14 +100,16 @@ export class SlackDeliverer implements Deliverer {
     const card = ticketCardBlocks(ticketView(ticket, flowTitle), ticket.id);
     // ticketCardBlocks builds Block Kit by hand (buttons, users_select); the shapes are Slack's.
     const message: SlackMessage = { text: card.text, blocks: card.blocks as unknown as SlackMessage['blocks'] };
-    const post = await storage.supportPostOf(ticketId);
-    if (post) {
-      if (post.channel !== 'slack') throw new DeliveryError(`${ticketId} is worked in ${post.channel}, not Slack`, 'WRONG_CHANNEL');
-      await api.update(post.conversationId, post.messageId, message);
+    const place = await desk.cardPlace(ticket, 'slack');
+    if (place.kind === 'elsewhere') {
+      logger.warn({ code: 'CARD_NOT_HERE', ticketId }, `slack: card of ${ticketId} not posted in Slack: ${place.reason}`);
       return;
     }
-    const support = await desk.supportChannel('slack');
-    if (!support) throw new DeliveryError('no Slack support channel is set (SLACK_SUPPORT_CHANNEL or "@bot use this channel for tickets")', 'NO_SUPPORT_CHANNEL');
+    if (place.kind === 'update') {
+      await api.update(place.post.conversationId, place.post.messageId, message);
+      return;
+    }
+    const { support } = place;
     const ts = await api.postMessage({ channel: support.conversationId }, message);
     if (!ts) throw new DeliveryError('chat.postMessage returned no ts for the card', 'SLACK_API_ERROR');
     try {

@@ -63,15 +63,19 @@ export class TeamsDeliverer implements Deliverer {
       summary: view.summaryLine,
       attachments: [{ contentType: ADAPTIVE_CARD, content: ticketCard(view, ticket.id) }],
     };
-    const support = await desk.supportChannel('teams');
-    const posted = await storage.supportPostOf(ticketId);
-    if (posted) {
-      // The card stays where it was posted, also after the support channel moved.
-      const client = await this.client(await desk.serviceUrlOf('teams'), 'the ticket card cannot be updated');
-      await call(() => client.conversations.updateActivity(posted.conversationId, posted.messageId, { ...message, id: posted.messageId }));
+    const place = await desk.cardPlace(ticket, 'teams');
+    if (place.kind === 'elsewhere') {
+      logger.warn({ code: 'CARD_NOT_HERE', ticketId }, `teams: card of ${ticketId} not posted in Teams: ${place.reason}`);
       return;
     }
-    if (!support) throw new DeliveryError('no Teams support channel is set', 'NO_SUPPORT_CHANNEL');
+    if (place.kind === 'update') {
+      // The card stays where it was posted, also after the support channel moved.
+      const { post } = place;
+      const client = await this.client(await desk.serviceUrlOf('teams'), 'the ticket card cannot be updated');
+      await call(() => client.conversations.updateActivity(post.conversationId, post.messageId, { ...message, id: post.messageId }));
+      return;
+    }
+    const { support } = place;
     const client = await this.client(support.serviceUrl, 'the ticket card cannot be posted');
     // A post to the channel's own conversation id starts a new thread.
     const sent = await call(() => client.conversations.sendToConversation(support.conversationId, message));
@@ -81,9 +85,14 @@ export class TeamsDeliverer implements Deliverer {
   }
 
   private async note(payload: Extract<OutboxPayload, { kind: 'thread-note' }>): Promise<void> {
-    const posted = await this.deps.storage.supportPostOf(payload.ticketId);
+    const place = await this.deps.desk.notePlace(payload.ticketId, 'teams');
     // The card goes first (items of a ticket are delivered in order); wait for it.
-    if (!posted) throw new DeliveryError(`the card of ${payload.ticketId} is not posted yet`, 'CARD_NOT_POSTED');
+    if (place.kind === 'wait') throw new DeliveryError(`the card of ${payload.ticketId} is not posted yet`, 'CARD_NOT_POSTED');
+    if (place.kind === 'elsewhere') {
+      this.deps.logger.warn({ code: 'CARD_NOT_HERE', ticketId: payload.ticketId }, `teams: thread line of ${payload.ticketId} dropped: ${place.reason}`);
+      return;
+    }
+    const posted = place.post;
     const client = await this.client(await this.deps.desk.serviceUrlOf('teams'), 'the thread note cannot be posted');
     await call(() =>
       client.conversations.sendToConversation(threadConversationId(posted.conversationId, posted.messageId), {

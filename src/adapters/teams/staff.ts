@@ -75,11 +75,13 @@ export class TeamsStaff {
       }
       if (command === 'triage') return this.triageFor(inbound, channelId, root);
     }
+    // A reply in a ticket card's thread goes to the requester, also in a channel that was the
+    // support channel when the card was posted (its tickets are still worked there).
+    if (root && root !== activity.id && inbound.text !== '') {
+      const ticket = await this.desk.relayFromStaff({ channel: 'teams', conversationId: channelId, messageId: root }, personOf(activity), inbound.text);
+      if (ticket) return { kind: 'done' };
+    }
     if (await this.desk.isSupportChannel('teams', channelId)) {
-      if (root && root !== activity.id && inbound.text !== '') {
-        const ticket = await this.desk.relayFromStaff({ channel: 'teams', conversationId: channelId, messageId: root }, personOf(activity), inbound.text);
-        if (ticket) return { kind: 'done' };
-      }
       return mentioned
         ? { kind: 'done', reply: 'This is the support channel: I post tickets here. Reply in a ticket’s thread to write to the requester, or use the buttons on its card.' }
         : { kind: 'done' };

@@ -34,7 +34,7 @@ import type { TeamsConfig } from '../../config';
 import { answeredQuestion } from './answered';
 import { ADAPTIVE_CARD, answeredCard, renderReply, welcomeMessages, type TeamsMessage } from './cards';
 import { TeamsDeliverer } from './deliverer';
-import { conversationRefOf, parseMessage } from './inbound';
+import { conversationRefOf, mentionsBot, parseMessage } from './inbound';
 import { statusOf, withTeamsRetry } from './retry';
 import { TeamsStaff } from './staff';
 
@@ -182,7 +182,9 @@ class TriageBot extends ActivityHandler {
       try {
         decision = await this.staff.channelMessage(context, inbound);
       } catch (err) {
-        await this.apologize(context, err);
+        // The bot reads every channel message: only someone who addressed it gets an apology.
+        if (mentionsBot(activity)) await this.apologize(context, err);
+        else this.logger.error({ err, code: asBotError(err).code }, 'teams: a channel message could not be checked; ignored');
         return;
       }
       if (decision.kind === 'done') {

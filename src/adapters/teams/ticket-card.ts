@@ -16,9 +16,19 @@ export interface TicketSubmit {
 
 const text = (value: string, extra: Element = {}): Element => ({ type: 'TextBlock', text: value, wrap: true, ...extra });
 
+/**
+ * Teams renders Markdown in TextBlocks and FactSet values, and the card shows what users typed
+ * (summary, answers, thread messages, names). A zero-width space after `]`, `!` and before `(`
+ * breaks link and image syntax (`[text](url)`), so nobody can dress a link up in front of staff;
+ * the text reads the same.
+ */
+export function defuseMarkdown(value: string): string {
+  return value.replace(/\]\(/g, ']\u200B(').replace(/!\[/g, '!\u200B[').replace(/<(https?:)/gi, '<\u200B$1');
+}
+
 function listBlock(heading: string, lines: readonly string[]): Element[] {
   if (lines.length === 0) return [];
-  return [text(heading, { weight: 'Bolder', spacing: 'Medium' }), text(lines.map((l) => `- ${l.replace(/\n/g, ' ')}`).join('\n'))];
+  return [text(heading, { weight: 'Bolder', spacing: 'Medium' }), text(lines.map((l) => `- ${defuseMarkdown(l.replace(/\n/g, ' '))}`).join('\n'))];
 }
 
 export function ticketCard(view: TicketView, ticketId: string): Element {
@@ -56,8 +66,8 @@ export function ticketCard(view: TicketView, ticketId: string): Element {
     version: '1.5',
     fallbackText: view.summaryLine,
     body: [
-      text(view.title, { size: 'Medium', weight: 'Bolder' }),
-      { type: 'FactSet', facts: view.facts.map((f) => ({ title: f.label, value: f.value })) },
+      text(defuseMarkdown(view.title), { size: 'Medium', weight: 'Bolder' }),
+      { type: 'FactSet', facts: view.facts.map((f) => ({ title: f.label, value: defuseMarkdown(f.value) })) },
       ...listBlock('Answers', view.answers),
       ...listBlock('Tried', view.tried),
       ...listBlock('Messages', view.messages),

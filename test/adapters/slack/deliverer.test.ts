@@ -142,9 +142,16 @@ describe('SlackDeliverer', () => {
     expect(api.posted()).toEqual([expect.objectContaining({ channel: 'D1', text: 'Hello', blocks: [] })]);
   });
 
-  it('waits (NO_SUPPORT_CHANNEL) with a card while no Slack support channel is set', async () => {
-    const bare = new SlackDeliverer({ api: new SlackApi('xoxb-test-token', API_URL, silentLogger, { retries: false }), storage, desk: new SupportDesk({ storage, logger: silentLogger }), logger: silentLogger });
-    expect((await failure(bare.deliver(item({ kind: 'ticket-card', ticketId })))).code).toBe('NO_SUPPORT_CHANNEL');
+  it('posts nothing for a ticket with no support channel (its card is queued again when one is set) or worked in Teams', async () => {
+    const none = new SupportDesk({ storage, logger: silentLogger });
+    const bare = new SlackDeliverer({ api: new SlackApi('xoxb-test-token', API_URL, silentLogger, { retries: false }), storage, desk: none, logger: silentLogger });
+    await bare.deliver(item({ kind: 'ticket-card', ticketId }));
+    await bare.deliver(item({ kind: 'thread-note', ticketId, text: 'Sam took it.' }));
+    const teamsOnly = new SupportDesk({ storage, logger: silentLogger, configured: { teams: { channel: 'teams', conversationId: '19:desk@thread.tacv2', serviceUrl: 'https://smba.example/' } } });
+    const moved = new SlackDeliverer({ api: new SlackApi('xoxb-test-token', API_URL, silentLogger, { retries: false }), storage, desk: teamsOnly, logger: silentLogger });
+    await moved.deliver(item({ kind: 'ticket-card', ticketId }));
     expect(api.of('chat.postMessage')).toHaveLength(0);
+    // A thread line waits for a card that is still to be posted in Slack.
+    expect((await failure(deliverer.deliver(item({ kind: 'thread-note', ticketId, text: 'Sam took it.' })))).code).toBe('CARD_NOT_POSTED');
   });
 });

@@ -161,6 +161,7 @@ export function storageConformance(name: string, makeHarness: () => Promise<Stor
         engineFor(catalogue, second).handle({ kind: 'text', ref, text: 'talk to someone' }),
       ]);
       const ids = [a, b].map((replies) => replies.find((r) => r.kind === 'escalation')).map((r) => r && r.kind === 'escalation' && r.ticketId);
+      expect(ids[0]).toMatch(/^HD-\d+$/);
       expect(ids[0]).toBe(ids[1]);
       expect(await store.listTickets({ conversationKey: conversationKey(ref) })).toHaveLength(1);
     });

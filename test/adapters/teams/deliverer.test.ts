@@ -144,11 +144,12 @@ describe('TeamsDeliverer', () => {
     expect(fake.sent).toHaveLength(1);
   });
 
-  it('waits when no Teams support channel is set, and refuses items of other channels', async () => {
+  it('posts nothing while no support channel is set (the card is queued again when one is), and refuses items of other channels', async () => {
     const bare = new SupportDesk({ storage, logger: silentLogger });
     const lonely = new TeamsDeliverer({ storage, desk: bare, logger: silentLogger, connector: fake.connector });
     const ticket = await makeTicket();
-    await expect(lonely.deliver(item({ kind: 'ticket-card', ticketId: ticket.id }))).rejects.toMatchObject({ code: 'NO_SUPPORT_CHANNEL' });
+    await lonely.deliver(item({ kind: 'ticket-card', ticketId: ticket.id }));
+    await lonely.deliver(item({ kind: 'thread-note', ticketId: ticket.id, text: 'Sam took it.' }));
     await expect(deliverer.deliver(item({ kind: 'ticket-card', ticketId: ticket.id }, 'slack'))).rejects.toMatchObject({ code: 'WRONG_CHANNEL' });
     expect(fake.sent).toEqual([]);
   });

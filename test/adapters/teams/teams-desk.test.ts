@@ -293,6 +293,13 @@ describe('Teams ticket thread relay on PostgreSQL, across a restart', () => {
     running = await startApp({ env: ENV, storage: schema.storage() });
     await relay('after the restart');
     expect(await running.app.storage.listTickets()).toHaveLength(1);
+
+    // Staff release the channel: new tickets no longer come here, but this ticket is still worked in its thread.
+    connector.clear();
+    await postActivity(running.base, channelMessage('stop using this channel for tickets', { mention: true }));
+    expect(connector.messages.map((c): unknown => c.body.text)).toEqual([expect.stringMatching(/^Done: new tickets are no longer posted here/)]);
+    expect(await running.app.desk.isSupportChannel('teams', CHANNEL)).toBe(false);
+    await relay('after the release');
   });
 });
 

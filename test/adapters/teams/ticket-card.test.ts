@@ -1,6 +1,6 @@
 import type { Ticket } from '../../../src/bot/ports';
 import { ticketView } from '../../../src/bot/ticket-view';
-import { parseTicketSubmit, ticketCard } from '../../../src/adapters/teams/ticket-card';
+import { defuseMarkdown, parseTicketSubmit, ticketCard } from '../../../src/adapters/teams/ticket-card';
 
 const ticket: Ticket = {
   id: 'HD-1001',
@@ -31,6 +31,23 @@ describe('Teams ticket card', () => {
       ['Action.Submit', 'Resolve'],
     ]);
     expect(card.actions[0]!.data).toEqual({ ticketAction: 'assign', ticketId: 'HD-1001' });
+  });
+
+  it('shows user text without letting it make links or images', () => {
+    const sneaky: Ticket = {
+      ...ticket,
+      summary: 'Outlook broken, see [screenshot](https://evil.example/login)',
+      since: '![x](https://evil.example/t.png) today',
+      messages: ['Pat: log in at <https://evil.example>'],
+    };
+    // The rendered parts (fallbackText is plain text, shown only where cards are not).
+    const json = JSON.stringify((ticketCard(ticketView(sneaky), ticket.id) as { body: unknown }).body);
+    expect(json).not.toMatch(/\]\(https/);
+    expect(json).not.toContain('![');
+    expect(json).not.toContain('<https');
+    expect(defuseMarkdown('[a](https://x.example)')).toBe('[a]\u200B(https://x.example)');
+    // Reads the same apart from the invisible break.
+    expect(defuseMarkdown('see [screenshot](https://evil.example)').replace(/\u200B/g, '')).toBe('see [screenshot](https://evil.example)');
   });
 
   it('accepts only well-formed ticket submits', () => {
