@@ -147,6 +147,8 @@ const StoredStateSchema = z.object({
   routing: z.object({ flowIds: z.array(z.string()).min(1), facts: FactsSchema.optional() }).optional(),
   /** The user's own description of the problem (the first free-text message), for the ticket summary. */
   problem: z.string().optional(),
+  /** Who else is affected, when the first message said ("only me", "everyone"). */
+  scope: z.enum(['me', 'many']).optional(),
   /** Waiting for intake answers before the ticket is opened. */
   intake: IntakeSchema.optional(),
   /** This episode's ticket exists: asking for a person again finds it instead of a second intake. */
@@ -342,8 +344,10 @@ class Turn {
       return this.menu();
     }
     // The user's own words become the ticket summary should this end in a ticket.
-    this.state = { episode: this.state.episode, problem: inbound.text.trim().slice(0, MAX_INTAKE_TEXT) };
     const decision = this.deps.router.decide(inbound.text);
+    const said = decision.facts.scope;
+    const scope: Pick<ConversationState, 'scope'> = said === 'me' || said === 'many' ? { scope: said } : {};
+    this.state = { episode: this.state.episode, problem: inbound.text.trim().slice(0, MAX_INTAKE_TEXT), ...scope };
     if (decision.kind === 'flow') {
       const loaded = this.deps.catalogue.flows.get(decision.flowId);
       if (loaded) return this.startFlow(loaded, `It sounds like: ${loaded.definition.title}. Let's work through it.`, decision.facts);
@@ -516,7 +520,8 @@ class Turn {
     // This episode's ticket exists already; the engine finds it and says so.
     if (this.state.escalated) return this.openTicket({ request });
     const summary = this.state.problem ?? (request.flowId ? this.deps.catalogue.flows.get(request.flowId)?.definition.title : undefined);
-    const intake: Intake = { request, ...(summary ? { summary } : {}), ...(affected ? { affected } : {}) };
+    const told = affected ?? this.state.scope;
+    const intake: Intake = { request, ...(summary ? { summary } : {}), ...(told ? { affected: told } : {}) };
     const unknown = intakeQuestions(intake).length;
     if (unknown > 0) {
       this.say({
@@ -592,7 +597,11 @@ class Turn {
 
 const toOption = (c: { id: string; label: string }): ReplyOption => ({ id: c.id, label: c.label });
 
-const problemOf = (state: ConversationState): { problem?: string } => (state.problem ? { problem: state.problem } : {});
+/** What the user's first message told, carried along until the conversation starts afresh. */
+const problemOf = (state: ConversationState): Pick<ConversationState, 'problem' | 'scope'> => ({
+  ...(state.problem ? { problem: state.problem } : {}),
+  ...(state.scope ? { scope: state.scope } : {}),
+});
 
 /**
  * Who else is affected, when the conversation already told: the first message ("only me",

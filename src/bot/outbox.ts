@@ -13,6 +13,33 @@ export interface Deliverer {
   deliver(item: OutboxItem): Promise<void>;
 }
 
+/**
+ * How many messages of a multi-message delivery (a notification with several replies) a platform
+ * already accepted, so a retry after a later one failed does not send the first ones again.
+ * Kept in this process only: after a restart a retry may repeat some.
+ */
+export class DeliveryProgress {
+  private readonly sent = new Map<string, number>();
+
+  constructor(private readonly max = 1_000) {}
+
+  /** Messages of this item already sent. */
+  sentOf(item: OutboxItem): number {
+    return this.sent.get(key(item)) ?? 0;
+  }
+
+  record(item: OutboxItem, count: number): void {
+    if (this.sent.size >= this.max) this.sent.clear();
+    this.sent.set(key(item), count);
+  }
+
+  forget(item: OutboxItem): void {
+    this.sent.delete(key(item));
+  }
+}
+
+const key = (item: OutboxItem) => `${item.id}:${item.generation}`;
+
 /** A failed delivery, with what the platform said about retrying. */
 export class DeliveryError extends Error {
   constructor(

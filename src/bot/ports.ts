@@ -24,6 +24,8 @@ export interface ConversationState {
   readonly routing?: { readonly flowIds: readonly string[]; readonly facts?: Readonly<Record<string, string>> };
   /** The user's own description of the problem (their first free-text message), for the ticket summary. */
   readonly problem?: string;
+  /** Who else is affected, when the first message said so ("only me" / "everyone"). */
+  readonly scope?: 'me' | 'many';
   /** A ticket is about to be opened: what the escalation carries, and the intake answers so far. */
   readonly intake?: {
     readonly request: {

@@ -326,6 +326,17 @@ describe('triage engine: the intake before a ticket', () => {
     expect(await storage.getTicket('HD-1001')).toMatchObject({ summary: 'wifi broken for everyone in the office', since: 'not known', affected: 'many' });
   });
 
+  it('skips who else is affected when a first message that fits no guide said it', async () => {
+    const replies = await chat.say('the coffee machine is broken for everyone');
+    expect(chat.question().nodeId).toBe(MENU);
+    expect(replies[0]!.text).toMatch(/could not tell/);
+    await chat.choose(MENU, 'person');
+    expect(chat.question().nodeId).toBe('intake.since');
+    await chat.pick('Today');
+    expect(chat.last[0]).toMatchObject({ kind: 'escalation' });
+    expect(await storage.getTicket('HD-1001')).toMatchObject({ summary: 'the coffee machine is broken for everyone', affected: 'many', priority: 'P2' });
+  });
+
   it('re-asks for a stale button, an unknown option or an unclear answer, and never opens a ticket early', async () => {
     await chat.say('wifi broken');
     await chat.say('human');

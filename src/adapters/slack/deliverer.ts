@@ -5,8 +5,8 @@
  * own persisted schedule (a 429's Retry-After, else backoff), so an outage loses nothing.
  */
 import type { SupportDesk } from '../../bot/desk';
-import { DeliveryError, type Deliverer } from '../../bot/outbox';
-import type { Logger, OutboxItem, OutboxPayload, Storage } from '../../bot/ports';
+import { DeliveryError, DeliveryProgress, type Deliverer } from '../../bot/outbox';
+import type { Logger, OutboxItem, Storage } from '../../bot/ports';
 import { ticketView } from '../../bot/ticket-view';
 import { renderReply, type SlackMessage } from './blocks';
 import type { Place } from './inbound';
@@ -26,25 +26,22 @@ export interface SlackDelivererDeps {
 /** Slack errors that mean the bot cannot post there until someone changes something. */
 const NOT_IN_CHANNEL = new Set(['channel_not_found', 'not_in_channel', 'is_archived', 'restricted_action']);
 
-/** Partly delivered notifications remembered, so a retry does not post their first replies again. */
-const PROGRESS_MAX = 1_000;
-
 export class SlackDeliverer implements Deliverer {
-  /** Outbox item → replies of it already posted (this process only; a restart may repeat some). */
-  private readonly progress = new Map<string, number>();
+  private readonly progress = new DeliveryProgress();
 
   constructor(private readonly deps: SlackDelivererDeps) {}
 
   async deliver(item: OutboxItem): Promise<void> {
     if (item.channel !== 'slack') throw new DeliveryError(`a ${item.channel} item reached the Slack deliverer`, 'WRONG_CHANNEL');
     try {
-      await this.send(item.payload, `${item.id}:${item.generation}`);
+      await this.send(item);
     } catch (err) {
       throw toDeliveryError(err);
     }
   }
 
-  private async send(payload: OutboxPayload, itemKey: string): Promise<void> {
+  private async send(item: OutboxItem): Promise<void> {
+    const { payload } = item;
     switch (payload.kind) {
       case 'ticket-card':
         return this.card(payload.ticketId);
@@ -62,16 +59,13 @@ export class SlackDeliverer implements Deliverer {
         const { ref, replies } = payload;
         const place = { channel: ref.conversationId, ...(ref.threadId ? { threadTs: ref.threadId } : {}) };
         // Questions become answer buttons carrying the thread, so a click comes back to the engine.
-        const done = this.progress.get(itemKey) ?? 0;
+        const done = this.progress.sentOf(item);
         for (const [i, reply] of replies.entries()) {
           if (i < done) continue;
           await this.post(place, renderReply(reply, ref.threadId));
-          if (i < replies.length - 1) {
-            if (this.progress.size >= PROGRESS_MAX) this.progress.clear();
-            this.progress.set(itemKey, i + 1);
-          }
+          if (i < replies.length - 1) this.progress.record(item, i + 1);
         }
-        this.progress.delete(itemKey);
+        this.progress.forget(item);
         return;
       }
     }

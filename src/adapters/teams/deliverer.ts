@@ -14,7 +14,7 @@
 import type { Activity } from 'botbuilder';
 import type { ConnectorClient } from 'botframework-connector';
 import type { SupportDesk } from '../../bot/desk';
-import { DeliveryError, type Deliverer } from '../../bot/outbox';
+import { DeliveryError, DeliveryProgress, type Deliverer } from '../../bot/outbox';
 import type { Logger, OutboxItem, OutboxPayload, Storage } from '../../bot/ports';
 import { ticketView } from '../../bot/ticket-view';
 import { ADAPTIVE_CARD, renderReply } from './cards';
@@ -35,6 +35,8 @@ export interface TeamsDelivererDeps {
 export const threadConversationId = (channelId: string, rootId: string) => `${channelId};messageid=${rootId}`;
 
 export class TeamsDeliverer implements Deliverer {
+  private readonly progress = new DeliveryProgress();
+
   constructor(private readonly deps: TeamsDelivererDeps) {}
 
   async deliver(item: OutboxItem): Promise<void> {
@@ -46,7 +48,7 @@ export class TeamsDeliverer implements Deliverer {
       case 'thread-note':
         return this.note(payload);
       case 'to-user':
-        return this.toUser(payload);
+        return this.toUser(item, payload);
     }
   }
 
@@ -103,7 +105,7 @@ export class TeamsDeliverer implements Deliverer {
     );
   }
 
-  private async toUser(payload: Extract<OutboxPayload, { kind: 'to-user' }>): Promise<void> {
+  private async toUser(item: OutboxItem, payload: Extract<OutboxPayload, { kind: 'to-user' }>): Promise<void> {
     const { ref } = payload;
     // A ref stored before serviceUrl was kept: the support channel's is the same tenant's service.
     const serviceUrl = ref.serviceUrl ?? (await this.deps.desk.serviceUrlOf('teams'));
@@ -113,10 +115,13 @@ export class TeamsDeliverer implements Deliverer {
     }
     const client = await this.deps.connector(serviceUrl);
     const conversationId = ref.threadId ? threadConversationId(ref.conversationId, ref.threadId) : ref.conversationId;
-    for (const reply of payload.replies) {
+    const done = this.progress.sentOf(item);
+    for (const [i, reply] of payload.replies.entries()) {
+      if (i < done) continue;
       const message = renderReply(reply);
       try {
         await client.conversations.sendToConversation(conversationId, message);
+        if (i < payload.replies.length - 1) this.progress.record(item, i + 1);
       } catch (err) {
         // The bot is not in that conversation (e.g. a ticket made from a chat it was never added
         // to): retrying cannot help, and it would hold up the ticket's other deliveries.
@@ -128,6 +133,7 @@ export class TeamsDeliverer implements Deliverer {
         throw asDeliveryError(err);
       }
     }
+    this.progress.forget(item);
   }
 
   private async client(serviceUrl: string | undefined, what: string): Promise<ConnectorClient> {

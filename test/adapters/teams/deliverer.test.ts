@@ -124,6 +124,15 @@ describe('TeamsDeliverer', () => {
     expect(fake.sent).toEqual([]);
   });
 
+  it('does not send a notice’s first replies again when a later one failed', async () => {
+    const notice = item({ kind: 'to-user', ticketId: 'HD-1', ref: requester, replies: ['one', 'two', 'three'].map((text) => ({ kind: 'text' as const, text })) });
+    // The first send goes through (an empty slot), the second is throttled.
+    fake.failures.push(undefined as unknown as Error, httpError(429, { 'retry-after': '1' }));
+    await expect(deliverer.deliver(notice)).rejects.toMatchObject({ code: 'TEAMS_THROTTLED' });
+    await deliverer.deliver(notice);
+    expect(fake.sent.map((c) => (c.activity as { text?: string }).text)).toEqual(['one', 'two', 'three']);
+  });
+
   it('reports 429 with its Retry-After, and other failures, as DeliveryErrors', async () => {
     const ticket = await makeTicket();
     fake.failures.push(httpError(429, { 'retry-after': '7' }));
