@@ -154,7 +154,9 @@ export class TriageEngine {
     }
 
     if (inbound.kind !== 'text' || parseCommand(inbound.text)) return undefined;
-    const ticket = (state ? await this.deps.storage.findTicketByDedupeKey(`${key}#${state.episode}`) : undefined) ?? (await this.threadTicket(key, userId));
+    const episodeTicket = state ? await this.deps.storage.findTicketByDedupeKey(`${key}#${state.episode}`) : undefined;
+    // Staff make tickets from Teams and Slack threads only; web chat turns skip that lookup.
+    const ticket = episodeTicket ?? (inbound.ref.channel === 'web' ? undefined : await this.threadTicket(key, userId));
     if (!ticket || ticket.status === 'resolved') return undefined;
     const outbox = await desk.relayFromUser(ticket, inbound.text);
     if (outbox.length === 0) return undefined;
