@@ -236,6 +236,18 @@ export class SupportDesk {
     return result;
   }
 
+  /**
+   * The open ticket staff made from this chat thread, when `ref.user` is its requester (the
+   * original poster): what they write there goes to the ticket.
+   */
+  async threadTicketOf(ref: ConversationRef): Promise<Ticket | undefined> {
+    if (ref.channel === 'web' || !ref.threadId) return undefined;
+    const tickets = await this.deps.storage.listTickets({ conversationKey: conversationKey(ref) });
+    return tickets
+      .filter((t) => t.dedupeKey.startsWith('thread:') && t.status !== 'resolved' && t.requester.userId === ref.user.id)
+      .sort((a, b) => b.number - a.number)[0];
+  }
+
   /** A staff action from a button; refused unless it comes from the support channel or the channel holding the ticket's card. */
   async act(ticketId: string, action: StaffAction, by: Person, from: { channel: ChannelName; conversationId: string }): Promise<DeskResult> {
     if (!(await this.maySee(ticketId, from))) return refuse('NOT_SUPPORT_CHANNEL', 'Ticket actions work only in the support channel.');

@@ -155,21 +155,12 @@ export class TriageEngine {
 
     if (inbound.kind !== 'text' || parseCommand(inbound.text)) return undefined;
     const episodeTicket = state ? await this.deps.storage.findTicketByDedupeKey(`${key}#${state.episode}`) : undefined;
-    // Staff make tickets from Teams and Slack threads only; web chat turns skip that lookup.
-    const ticket = episodeTicket ?? (inbound.ref.channel === 'web' ? undefined : await this.threadTicket(key, userId));
+    const ticket = episodeTicket ?? (await desk.threadTicketOf(inbound.ref));
     if (!ticket || ticket.status === 'resolved') return undefined;
     const outbox = await desk.relayFromUser(ticket, inbound.text);
     if (outbox.length === 0) return undefined;
     const text = `I passed that on to the support team with your ticket ${ticket.id}. Type "restart" if you need help with something else.`;
     return { plan: unchanged({ kind: 'text', text: inbound.text }, [{ kind: 'text', text }]), outbox };
-  }
-
-  /** An open ticket staff made from this chat thread, when this user is its requester (the original poster). */
-  private async threadTicket(key: string, userId: string): Promise<Ticket | undefined> {
-    const tickets = await this.deps.storage.listTickets({ conversationKey: key });
-    return tickets
-      .filter((t) => t.dedupeKey.startsWith('thread:') && t.status !== 'resolved' && t.requester.userId === userId)
-      .sort((a, b) => b.number - a.number)[0];
   }
 
   /** The user's own tickets, newest first; never anyone else's. */

@@ -111,8 +111,9 @@ export class SlackStaffDesk {
   }
 
   /**
-   * A channel message (not a DM). Only a person's reply in a ticket card's thread does anything:
-   * it goes to the requester. Everything else in channels is left alone.
+   * A channel message (not a DM). A person's reply in a ticket card's thread goes to the
+   * requester; the original poster's reply in a thread staff made a ticket from goes to that
+   * ticket. Everything else in channels is left alone.
    */
   async onChannelMessage(event: SlackMessageEvent, bot: BotIdentity): Promise<void> {
     if (event.type !== 'message' || (event.channel_type !== 'channel' && event.channel_type !== 'group')) return;
@@ -123,7 +124,14 @@ export class SlackStaffDesk {
     // "@bot triage" and the like are commands (handled as app_mention), not words for the requester.
     if ((event.text ?? '').includes(`<@${bot.botUserId}`) && parseStaffCommand(text)) return;
     const ticket = await this.deps.storage.findTicketBySupportThread('slack', channel, event.thread_ts);
-    if (!ticket) return;
+    if (!ticket) {
+      // The original poster answering in the thread staff made a ticket from: their words go to the ticket.
+      const ref = { channel: 'slack' as const, conversationId: channel, threadId: event.thread_ts, user: { id: event.user! } };
+      if (!(event.text ?? '').includes(`<@${bot.botUserId}`) && (await this.deps.desk.threadTicketOf(ref))) {
+        await this.deps.converse({ inbound: { kind: 'text', ref, text }, place: { channel, threadTs: event.thread_ts } });
+      }
+      return;
+    }
     await this.deps.desk.relayFromStaff({ channel: 'slack', conversationId: channel, messageId: event.thread_ts }, await this.person(event.user!), text);
     this.deps.logger.info({ ticketId: ticket.id }, 'slack: staff reply relayed to the requester');
   }

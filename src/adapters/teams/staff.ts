@@ -81,6 +81,8 @@ export class TeamsStaff {
       const ticket = await this.desk.relayFromStaff({ channel: 'teams', conversationId: channelId, messageId: root }, personOf(activity), inbound.text);
       if (ticket) return { kind: 'done' };
     }
+    // The original poster answering in a thread staff made a ticket from: their words go to the ticket.
+    if (!mentioned && root && root !== activity.id && (await this.desk.threadTicketOf(inbound.ref))) return { kind: 'triage' };
     if (await this.desk.isSupportChannel('teams', channelId)) {
       return mentioned
         ? { kind: 'done', reply: 'This is the support channel: I post tickets here. Reply in a ticket’s thread to write to the requester, or use the buttons on its card.' }

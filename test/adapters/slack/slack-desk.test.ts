@@ -212,6 +212,14 @@ describe('Slack support desk', () => {
     expect(JSON.stringify(cards()[0]!.blocks)).toContain('Kim Helper: Same here since the toner change');
     await waitFor('the notice in the thread', () => texts(postedIn('CGENERAL1', root)).some((t) => t.includes(`Ticket ${tickets[0]!.id} was opened for this thread`)));
 
+    // The original poster answers in their thread, no @mention needed: it reaches the card's thread.
+    // Someone else chatting in that thread is not the requester and is left alone.
+    const cardTs = cards()[0]!.ts;
+    await event(dmEvent('It jams on the first page too', { user: 'U3', channel: 'CGENERAL1', extra: { channel_type: 'channel', thread_ts: root } }));
+    await event(dmEvent('It also jams on the first page', { user: 'U2', channel: 'CGENERAL1', extra: { channel_type: 'channel', thread_ts: root } }));
+    await waitFor('the poster’s words under the card', () => texts(postedIn(SUPPORT, cardTs)).includes('Alex Poster: It also jams on the first page'));
+    expect(texts(postedIn(SUPPORT, cardTs)).join('\n')).not.toContain('first page too');
+
     // Again by shortcut, by :ticket: on the reply, and the same reaction event delivered twice: no new ticket.
     await send(shortcut('S2'));
     const reactionId = newEventId();

@@ -229,6 +229,14 @@ describe('Teams support desk over HTTP', () => {
     await waitFor(() => cardPosts(connector)[0], 'the ticket card');
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(cardPosts(connector)).toHaveLength(1);
+
+    // The poster answers in their thread, no @mention needed: it reaches the card's thread.
+    // Someone else chatting in that thread is not the requester and is left alone.
+    const cardId = cardPosts(connector)[0]!.postedId;
+    await postActivity(running.base, channelMessage('It crashes on start too', { channel: OTHER_CHANNEL, root: '1700000000777' }));
+    await postActivity(running.base, channelMessage('It also crashes in safe mode', { channel: OTHER_CHANNEL, root: '1700000000777', from: OP }));
+    await waitFor(() => notes(connector, cardId).includes('Olive Poster: It also crashes in safe mode'), 'the poster’s words under the card');
+    expect(notes(connector, cardId).join('\n')).not.toContain('crashes on start too');
   });
 
   it('keeps the ticket while the connector fails (500, then 429 Retry-After) and posts the card once it answers', async () => {
