@@ -46,6 +46,12 @@ describe('support desk: staff actions on a ticket', () => {
   });
   afterEach(() => storage.close());
 
+  /** The triage engine on the fixture catalogue, announcing tickets through this desk. */
+  const engineWithDesk = (onQueued?: () => void) => {
+    const catalogue = fixtureCatalogue();
+    return new TriageEngine({ catalogue, storage, router: createRouter(catalogue), logger: silentLogger, desk, ...(onQueued ? { onQueued } : {}) });
+  };
+
   it("works a Teams user's ticket in the Slack support channel when only Slack has one", async () => {
     const ticket = await createTicket(storage);
     expect(await desk.channelFor(ticket)).toEqual(SUPPORT);
@@ -198,8 +204,7 @@ describe('support desk: staff actions on a ticket', () => {
   });
 
   it('queues the new ticket\'s card with the escalating turn, once, however often the user asks', async () => {
-    const catalogue = fixtureCatalogue();
-    const engine = new TriageEngine({ catalogue, storage, router: createRouter(catalogue), logger: silentLogger, desk, onQueued: () => queued++ });
+    const engine = engineWithDesk(() => queued++);
     const chat = new Chat(engine, teamsRef);
     await chat.say('wifi broken');
     await chat.say('talk to someone');
@@ -209,8 +214,7 @@ describe('support desk: staff actions on a ticket', () => {
   });
 
   it("relays the user's messages to the open ticket's thread, and handles the resolve questions", async () => {
-    const catalogue = fixtureCatalogue();
-    const engine = new TriageEngine({ catalogue, storage, router: createRouter(catalogue), logger: silentLogger, desk });
+    const engine = engineWithDesk();
     const chat = new Chat(engine, teamsRef);
     await chat.say('wifi broken');
     await chat.say('talk to someone');
@@ -264,8 +268,7 @@ describe('support desk: staff actions on a ticket', () => {
   });
 
   it("relays the original poster's words in the thread to a ticket made from it, and nobody else's", async () => {
-    const catalogue = fixtureCatalogue();
-    const engine = new TriageEngine({ catalogue, storage, router: createRouter(catalogue), logger: silentLogger, desk });
+    const engine = engineWithDesk();
     const poster: ConversationRef = { channel: 'slack', conversationId: 'C-GENERAL', threadId: '1700000000.000100', user: { id: 'U-PAT', name: 'Pat' } };
     const { ticket } = await desk.ticketFromThread({ ref: poster, messageId: '1700000000.000100', messages: ['Pat: VPN drops every hour'], by: sam, source: 'shortcut' });
     await drain(storage);
@@ -279,8 +282,7 @@ describe('support desk: staff actions on a ticket', () => {
   });
 
   it('opens a new ticket when the user asks for a person after their ticket was resolved', async () => {
-    const catalogue = fixtureCatalogue();
-    const engine = new TriageEngine({ catalogue, storage, router: createRouter(catalogue), logger: silentLogger, desk });
+    const engine = engineWithDesk();
     const chat = new Chat(engine, teamsRef);
     await chat.say('wifi broken');
     await chat.say('talk to someone');

@@ -78,19 +78,28 @@ export function clickPayload(message: PostedMessage, button: string, opts: { use
   const actions = message.blocks.find((b: any) => b.type === 'actions');
   const element = actions?.elements.find((e: any) => e.text.text === button || JSON.parse(e.value).o === button);
   if (!element) throw new Error(`no button "${button}" in ${JSON.stringify(message.blocks)}`);
-  const channel = opts.channel ?? message.channel;
+  const action = { type: 'button', action_id: element.action_id, block_id: actions.block_id, text: element.text, value: element.value, action_ts: `${Date.now() / 1000}` };
+  return blockActions(message, action, { user: opts.user ?? 'U1', username: 'pat', channel: opts.channel ?? message.channel, channelName: 'directmessage' });
+}
+
+/** The block_actions payload Slack sends when someone uses an element of a message the bot posted. */
+function blockActions(
+  message: PostedMessage,
+  action: Record<string, unknown>,
+  who: { user: string; username: string; channel: string; channelName: string },
+): Record<string, unknown> {
   return {
     type: 'block_actions',
-    user: { id: opts.user ?? 'U1', username: 'pat', team_id: 'T1' },
+    user: { id: who.user, username: who.username, team_id: 'T1' },
     api_app_id: 'A1',
     token: 'legacy-verification-token',
-    container: { type: 'message', message_ts: message.ts, channel_id: channel, is_ephemeral: false },
+    container: { type: 'message', message_ts: message.ts, channel_id: who.channel, is_ephemeral: false },
     trigger_id: '1.2.abc',
     team: { id: 'T1', domain: 'example' },
-    channel: { id: channel, name: 'directmessage' },
+    channel: { id: who.channel, name: who.channelName },
     message: { type: 'message', user: BOT.botUserId, bot_id: BOT.botId, ts: message.ts, text: message.text, blocks: message.blocks, ...(message.thread_ts ? { thread_ts: message.thread_ts } : {}) },
     response_url: 'https://hooks.slack.com/actions/T1/1/abc',
-    actions: [{ type: 'button', action_id: element.action_id, block_id: actions.block_id, text: element.text, value: element.value, action_ts: `${Date.now() / 1000}` }],
+    actions: [action],
   };
 }
 
@@ -270,20 +279,8 @@ export function cardClick(card: PostedMessage, action: 'assign' | 'resolve' | 'r
 
 /** A block_actions request for an action on a ticket card (default: by S1 in the card's channel). */
 export function staffAction(card: PostedMessage, action: Record<string, unknown>, opts: { user?: string; channel?: string } = {}): SlackPost {
-  const channel = opts.channel ?? card.channel;
-  return interaction({
-    type: 'block_actions',
-    user: { id: opts.user ?? 'S1', username: 'sam', team_id: 'T1' },
-    api_app_id: 'A1',
-    token: 'legacy-verification-token',
-    container: { type: 'message', message_ts: card.ts, channel_id: channel, is_ephemeral: false },
-    trigger_id: '1.2.abc',
-    team: { id: 'T1', domain: 'example' },
-    channel: { id: channel, name: 'support' },
-    message: { type: 'message', user: BOT.botUserId, bot_id: BOT.botId, ts: card.ts, text: card.text, blocks: card.blocks },
-    response_url: 'https://hooks.slack.com/actions/T1/1/abc',
-    actions: [{ ...action, action_ts: `${Date.now() / 1000}${Math.random().toString().slice(2, 6)}` }],
-  });
+  const stamped = { ...action, action_ts: `${Date.now() / 1000}${Math.random().toString().slice(2, 6)}` };
+  return interaction(blockActions(card, stamped, { user: opts.user ?? 'S1', username: 'sam', channel: opts.channel ?? card.channel, channelName: 'support' }));
 }
 
 /** A person's reply in a channel thread (message.channels). */
